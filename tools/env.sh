@@ -10,7 +10,7 @@ if [[ ! -x "$_root/.venv/bin/python" || "$(cat "$_stamp" 2>/dev/null)" != "$_wan
   echo "[usp_nb] setting up $_root/.venv with $($_py --version) (first run: a few minutes, torch is large)"
   "$_py" -m venv "$_root/.venv"
   "$_root/.venv/bin/python" -m pip install -q --upgrade pip
-  "$_root/.venv/bin/python" -m pip install -q -e "$_root[dev]"
+  "$_root/.venv/bin/python" -m pip install -q -e "$_root[dev]" --config-settings editable_mode=compat
   echo "$_want" > "$_stamp"
 fi
 source "$_root/.venv/bin/activate"

@@ -16,8 +16,8 @@ from .core import Config, check, choice, ConfigError
 from .masking import patchify, unpatchify, get_2d_sincos_pos_embed
 
 # %% auto #0
-__all__ = ['DIT_PRESETS', 'timestep_embedding', 'TimestepEmbedder', 'LabelEmbedder', 'modulate', 'Attention', 'Mlp', 'DiTBlock',
-           'FinalLayer', 'DiTConfig', 'dit_config', 'DiT', 'create_dit', 'count_params', 'dit_param_count']
+__all__ = ['DIT_SIZES', 'DIT_PRESETS', 'timestep_embedding', 'TimestepEmbedder', 'LabelEmbedder', 'modulate', 'Attention', 'Mlp',
+           'DiTBlock', 'FinalLayer', 'DiTConfig', 'dit_config', 'DiT', 'create_dit', 'count_params', 'dit_param_count']
 
 # %% ../nbs/07_dit.ipynb #59c6a178
 def timestep_embedding(t:torch.Tensor,          # (B,) timesteps, integer steps or continuous
@@ -155,13 +155,13 @@ class DiTConfig(Config):
         check(0 <= self.class_dropout_prob < 1, f'class_dropout_prob={self.class_dropout_prob} must lie in [0, 1)')
         check(self.num_classes >= 0, f'num_classes={self.num_classes} must be >= 0 (0 = unconditional)')
 
-_SIZES = {'s': (384, 12, 6), 'b': (768, 12, 12), 'l': (1024, 24, 16), 'xl': (1152, 28, 16),
+DIT_SIZES = {'s': (384, 12, 6), 'b': (768, 12, 12), 'l': (1024, 24, 16), 'xl': (1152, 28, 16),
           'tiny': (128, 4, 4)}  # name -> (D, depth, heads)
 
 def _build_presets() -> dict:
     presets = {}
     for kind in ('dit', 'sit'):
-        for size, (D, depth, heads) in _SIZES.items():
+        for size, (D, depth, heads) in DIT_SIZES.items():
             tiny = size == 'tiny'
             for p in ((2,) if tiny else (2, 4, 8)):
                 for usp in (False, True):

@@ -158,7 +158,7 @@ def p_mean_variance(self:GaussianDiffusion, model, # callable model(x, t, **mode
                     clip_denoised:bool=False,        # clamp the predicted x_0 to [-1, 1] (pixels; DiT: False)
                    ) -> dict:                        # mean, variance, log_variance, pred_x0, eps
     "Mean and variance of p(x_{t-1} | x_t) from an epsilon-predicting model."
-    out = model(x, self.timestep_map.to(t.device)[t], **(model_kwargs or {}))
+    out = model(x, self.timestep_map.to(t.device)[t], **(model_kwargs or {})).to(x.dtype)  # fp32 maths under autocast
     C = x.shape[1]
     if self.var_type == 'learned_range':
         check(out.shape[1] == 2 * C, f'the model returned {out.shape[1]} channels for an input with {C}; '
@@ -206,7 +206,7 @@ def training_losses(self:GaussianDiffusion, model, # callable model(x_t, t, **mo
         t = torch.randint(0, self.num_timesteps, (B,), generator=generator, device=gen_dev).to(x0.device)
     if noise is None: noise = _randn(x0.shape, generator, x0.device, x0.dtype)
     x_t = self.q_sample(x0, t, noise)
-    out = model(x_t, self.timestep_map.to(t.device)[t], **(model_kwargs or {}))
+    out = model(x_t, self.timestep_map.to(t.device)[t], **(model_kwargs or {})).to(x0.dtype)  # the loss in x0's dtype (fp32) even under autocast
     if self.var_type == 'learned_range':
         check(out.shape[1] == 2 * C, f'the model returned {out.shape[1]} channels for {C} input channels; '
               "var_type='learned_range' needs 2C (DiT with learn_sigma=True)")

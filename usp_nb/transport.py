@@ -137,7 +137,7 @@ def training_losses(self:Transport, model, # callable model(x_t, t, **model_kwar
         t = self.train_eps + (1 - 2 * self.train_eps) * u
     x0 = _randn(x1.shape, generator, x1.device, x1.dtype) if noise is None else noise
     x_t = self.path.interpolate(t, x0, x1)
-    out = model(x_t, t, **(model_kwargs or {}))
+    out = model(x_t, t, **(model_kwargs or {})).to(x1.dtype)   # the loss in x1's dtype (fp32) even under autocast
     check(out.shape == x_t.shape, f'the model returned shape {tuple(out.shape)} for input {tuple(x_t.shape)}; a SiT model '
           'predicts one value per input value (DiT with learn_sigma=False, or drop the variance channels)')
     dims = tuple(range(1, x1.ndim))
@@ -222,7 +222,7 @@ DIFFUSION_FORMS = ('sigma', 'constant', 'linear', 'SBDM')
 def velocity_and_score(self:Transport, model, x, t:float, model_kwargs=None, need_score:bool=True):
     "One model call at scalar time t, converted to (velocity, score) (score None unless asked)."
     tb = torch.full((x.shape[0],), float(t), dtype=x.dtype, device=x.device)
-    out = model(x, tb, **(model_kwargs or {}))
+    out = model(x, tb, **(model_kwargs or {})).to(x.dtype)
     noise = self.path.to_noise(out, x, tb, self.prediction)
     v = out if self.prediction == 'velocity' else self.path.from_noise(noise, x, tb, 'velocity')
     return v, (self.path.from_noise(noise, x, tb, 'score') if need_score else None)

@@ -252,6 +252,7 @@ class DiT(nn.Module):
         g = C if guide_channels is None else guide_channels
         check(0 < g <= C, f'guide_channels={guide_channels} must lie in 1..{C} (the predicted latent channels) or be None')
         if cfg_scale == 1: return self(x, t, y)
+        check(y is not None, 'classifier-free guidance needs class labels y; an unconditional model samples with cfg_scale=1')
         B = x.shape[0]
         both = self(torch.cat([x, x]), torch.cat([t, t]), torch.cat([y, self.y_embedder.null_labels(B, y.device)]))  # (2B, C_out, H, W)
         cond, uncond = both[:B], both[B:]                                      # 2 x (B, C_out, H, W)

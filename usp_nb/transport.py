@@ -188,6 +188,8 @@ def dopri5(f, x:torch.Tensor, t0:float, t1:float, atol:float=1e-6, rtol:float=1e
         x_new = xi                                                    # the 7th stage point is the 5th-order solution
         err = dt * sum((b5 - b4) * k for b5, b4, k in zip(_DP_B5, _DP_B4, ks) if b5 != b4)
         ratio = _rms(err / scale(x, x_new))
+        check(math.isfinite(ratio), f'dopri5: the state became non-finite near t={t:.4g}; check the model output '
+              '(NaN/inf) or use a fixed-step method', RuntimeError)
         if ratio <= 1.0:                                              # accept
             t, x, k1 = t + dt, x_new, ks[6]
             if callback is not None: callback(t, x)

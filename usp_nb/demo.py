@@ -117,14 +117,17 @@ def _stage_vae(cfg:DemoConfig, d:Path) -> dict:
     from usp_nb.data import builtin_split
     from usp_nb.train import image_grid
     vae = builtin_vae(cfg.image_size, device='cpu')
-    x, _ = builtin_split('val', 512, cfg.image_size)
+    x, y = builtin_split('val', 512, cfg.image_size)
     xf = x.float() / 127.5 - 1
     rec = vae.decode(vae.encode(xf))
     n = 8
     grid = image_grid(torch.cat([x[:n], ((rec[:n] + 1) * 127.5 + 0.5).clamp(0, 255).to(torch.uint8)]), nrow=n)
     from PIL import Image
     Image.fromarray(grid).resize((grid.shape[1] * 2, grid.shape[0] * 2), Image.NEAREST).save(d/'reconstructions.png')
+    from usp_nb.evaluate import evaluate_samples
+    ceiling = evaluate_samples(((rec + 1) * 127.5 + 0.5).clamp(0, 255).to(torch.uint8), labels=y)   # real latents, decoded: the best a generator can score
     return {'psnr_db': round(psnr(rec, xf).mean().item(), 2), 'identity': vae.identity(),
+            'recon_FD_shapes': ceiling['FD_shapes'], 'recon_class_accuracy': ceiling['class_accuracy'],
             'latent_shape': [vae.latent_channels, cfg.image_size // vae.downsample, cfg.image_size // vae.downsample],
             'figure': 'vae/reconstructions.png'}
 
@@ -238,6 +241,11 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
         sp = 'never reached' if r['speedup'] is None else f"{'>= ' if r['lower_bound'] else ''}{r['speedup']:.2f}x"
         L.append(f"| {r['seed']} | {_fmt(r['scratch_final_FD'])} | {_fmt(r['usp_final_FD'])} | {_fmt(r['scratch_steps'])} | "
                  f"{_fmt(r['usp_steps'])} | {sp} | {_fmt(r['scratch_final_acc'])} | {_fmt(r['usp_final_acc'])} |")
+    v = stages['vae']['result']
+    if 'recon_FD_shapes' in v:
+        L += ['', f'Reference points: VAE reconstructions of real validation images (the best any generator of these latents '
+              f'can score) have FD {v["recon_FD_shapes"]:.3g} and class accuracy {v["recon_class_accuracy"]:.3g}; chance accuracy is '
+              f'{1 / 10:.2g}.']
     L += ['', 'Speed-up = steps scratch needed for its final FD / steps USP needed to reach the same FD (linear '
           'interpolation between evaluated checkpoints; ">=" when USP was already there at its first evaluation). '
           'Read it against the seed-to-seed spread of the table: a difference within it is noise, not a win.', '',

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 source tools/env.sh
 # one BLAS/OpenMP thread per worker: oversubscribed OpenMP threads spin and slow everything down
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-python -m pytest tools/test_notebooks.py -n "${USP_TEST_WORKERS:-2}" -q "$@"
+python -m pytest tools/test_notebooks.py -n "${USP_TEST_WORKERS:-2}" -q --durations=0 "$@"

@@ -1,13 +1,22 @@
-"""Runs every notebook in nbs/ as a pytest test (nbdev's test_nb: each notebook top to bottom in a fresh kernel).
+"""Runs every notebook in nbs/ as a pytest test: nbdev's test_nb executes it top to bottom, each notebook in a
+fresh Python process (global state such as torch.set_grad_enabled or thread counts must not leak between them).
 
 Flags from settings.ini's tst_flags mark cells that need more than a CPU and a few seconds;
 USP_TEST_FLAGS chooses which run (default: slow slurm browser; gpu only where CUDA exists)."""
-import os
+import os, subprocess, sys, time
 from pathlib import Path
 import pytest
 
 NBS = Path(__file__).resolve().parents[1]/'nbs'
 NOTEBOOKS = sorted(p for p in NBS.glob('*.ipynb') if not p.name.startswith(('_', '.')))
+_RUN = """
+import sys
+from pathlib import Path
+from nbdev.test import test_nb
+ok, secs = test_nb(Path(sys.argv[1]), skip_flags=sys.argv[2].split(), force_flags=sys.argv[3].split(), showerr=True)
+print(f'{Path(sys.argv[1]).name}: {secs:.1f}s')
+sys.exit(0 if ok else 1)
+"""
 
 def _flags():
     from nbdev.config import get_config
@@ -22,8 +31,8 @@ def _flags():
 
 @pytest.mark.parametrize('nb', NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook(nb):
-    from nbdev.test import test_nb
     skip, force = _flags()
-    ok, secs = test_nb(nb, skip_flags=skip, force_flags=force, showerr=True)
-    print(f'{nb.name}: {secs:.1f}s')
-    assert ok, f'{nb.name} failed; see the traceback above'
+    t0 = time.time()
+    r = subprocess.run([sys.executable, '-c', _RUN, str(nb), ' '.join(skip), ' '.join(force)], capture_output=True, text=True)
+    sys.stdout.write(r.stdout[-5000:]); sys.stderr.write(r.stderr[-20000:])
+    assert r.returncode == 0, f'{nb.name} failed after {time.time() - t0:.0f}s; see the traceback above'

@@ -238,12 +238,16 @@ class LatentLoader:
 # %% ../nbs/03_latents.ipynb #25da8d1e
 def builtin_latent_cache(size:int=32, n:int|None=None, seed:int=0, split:str='train', vae=None, quiet:bool=True) -> LatentCache:
     "The built-in shapes (`split`, `n` images) encoded with the small offline VAE, cached once."
-    from usp_nb.vae import builtin_vae
+    from usp_nb.vae import builtin_vae, builtin_vae_identity
     from usp_nb.data import BuiltinShapes
-    vae = vae or builtin_vae(size, device='cpu')
+    ident = vae.identity() if vae is not None else builtin_vae_identity(size)
     n = n or (10_000 if split == 'train' else 2_000)
+    out = cache_dir()/'latents'/f'shapes-{split}-n{n}-s{size}-seed{seed}-{ident["weights_sha"]}'
+    if (out/MANIFEST).exists() and json.loads((out/MANIFEST).read_text()).get('complete'):
+        try: return LatentCache(out, vae=ident)                          # built already: no need to load the VAE
+        except DataError: pass                                           # damaged: rebuild below
+    vae = vae or builtin_vae(size, device='cpu')
     ds = BuiltinShapes(n, size, seed, split=split)
-    out = cache_dir()/'latents'/f'shapes-{split}-n{n}-s{size}-seed{seed}-{vae.identity()["weights_sha"]}'
     return build_latent_cache(ds, vae, out, shard_size=4096, source=f'builtin-shapes:{split}:{n}:{size}:{seed}', quiet=quiet)
 
 # %% ../nbs/03_latents.ipynb #27111433

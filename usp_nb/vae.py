@@ -16,7 +16,7 @@ from .core import (ConfigError, DataError, check, choice, cache_dir, file_lock, 
 
 # %% auto #0
 __all__ = ['VAE_NAMES', 'load_autoencoder', 'FrozenVAE', 'to_uint8', 'psnr', 'small_vae_config', 'train_small_vae',
-           'builtin_vae_path', 'builtin_vae']
+           'builtin_vae_path', 'builtin_vae', 'builtin_vae_identity']
 
 # %% ../nbs/02_vae.ipynb #e4915aea
 VAE_NAMES = {'sd-ema': 'stabilityai/sd-vae-ft-ema', 'sd-mse': 'stabilityai/sd-vae-ft-mse'}
@@ -187,4 +187,12 @@ def builtin_vae_path(size:int=32, steps:int=800) -> Path:
 def builtin_vae(size:int=32, device='auto', precision:str='auto') -> FrozenVAE:
     "The small offline VAE trained on the built-in shapes, frozen."
     path = builtin_vae_path(size)
-    return FrozenVAE(load_autoencoder(str(path)), name=f'builtin:{path.name}', device=device, precision=precision)
+    vae = FrozenVAE(load_autoencoder(str(path)), name=f'builtin:{path.name}', device=device, precision=precision)
+    if not (path/'identity.json').exists(): atomic_write_text(path/'identity.json', json.dumps(vae.identity(), indent=1))
+    return vae
+
+def builtin_vae_identity(size:int=32) -> dict:
+    "The small VAE's `identity()` without loading it (stored next to its weights on first load)."
+    path = builtin_vae_path(size)
+    if not (path/'identity.json').exists(): builtin_vae(size, device='cpu')
+    return json.loads((path/'identity.json').read_text())

@@ -4,6 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/env.sh
+# Debian's chromium for the browser test (slurm-wlm and munge are installed by tools/slurm/start.sh when needed)
+if [[ " ${USP_TEST_FLAGS-slow slurm browser} " == *" browser "* && ! -x /usr/bin/chromium ]]; then
+  if [[ $EUID -eq 0 ]]; then
+    echo "[usp_nb] installing Debian's chromium for the browser test"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
+  else echo "[usp_nb] the browser test needs Debian's chromium: sudo apt-get install chromium"; fi
+fi
 # one BLAS/OpenMP thread per worker: oversubscribed OpenMP threads spin and slow everything down
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 python -m pytest tools/test_notebooks.py -n "${USP_TEST_WORKERS:-2}" -q --durations=0 "$@"

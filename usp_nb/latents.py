@@ -310,5 +310,5 @@ def bench_data_cli(
         for _ in range(20): next(it); k += 1
     if dev.type == 'cuda': torch.cuda.synchronize()
     rd = batch_size*k/(time.perf_counter() - t0)
-    print(f'VAE encode (image + flip counted as 1): {enc:,.0f} images/s | cached-latent read: {rd:,.0f} images/s | '
+    print(f'VAE encode: {enc:,.0f} images/s | cached-latent read (posterior sample, random flip): {rd:,.0f} images/s | '
           f'ratio {rd/enc:,.0f}x  ({vae}, {size}px, batch {batch_size}, {dev})')

@@ -269,6 +269,16 @@ def log_tail(job, lines:int=20) -> str:
         if text: out.append(f'--- {name} ---\n' + '\n'.join(text.rstrip().splitlines()[-lines:]))
     return '\n'.join(out)
 
+def _slurm_reason(job) -> str:
+    "SLURM's own account of a waiting job (state, reason, node states), or '' outside SLURM."
+    if not isinstance(job, submitit.SlurmJob): return ''
+    try:
+        q = subprocess.run(['squeue', '-h', '-j', str(job.job_id), '-o', '%T reason=%r'], capture_output=True, text=True, timeout=10).stdout.strip()
+        n = subprocess.run(['sinfo', '-h', '-N', '-o', '%N %T cpus(A/I/O/T)=%C'], capture_output=True, text=True, timeout=10).stdout.strip()
+        jobs = subprocess.run(['squeue', '-h', '-o', '%i %T %C'], capture_output=True, text=True, timeout=10).stdout.strip().replace('\n', '; ')
+        return f' ({q}; node: {n}; queue: {jobs})'
+    except Exception as e: return f' (squeue/sinfo failed: {e})'
+
 def wait_jobs(jobs:list, timeout_s:float=600, poll_s:float=1.0) -> list[str]:
     "Wait until every job has ended; return their final states, or raise `TimeoutError` with their logs."
     deadline = time.time() + timeout_s
@@ -277,7 +287,7 @@ def wait_jobs(jobs:list, timeout_s:float=600, poll_s:float=1.0) -> list[str]:
         if all(_is_final(j, s) for j, s in zip(jobs, states)): return states
         if time.time() > deadline:
             late = [(j, s) for j, s in zip(jobs, states) if not _is_final(j, s)]
-            detail = '\n'.join(f'job {j.job_id}: {s}\n{log_tail(j, 10)}' for j, s in late[:3])
+            detail = '\n'.join(f'job {j.job_id}: {s}{_slurm_reason(j)}\n{log_tail(j, 10)}' for j, s in late[:3])
             raise TimeoutError(f'{len(late)} job(s) still running after {timeout_s:.0f}s; cancel them with '
                                f'job.cancel() or scancel, or wait longer.\n{detail}')
         time.sleep(poll_s)

@@ -53,7 +53,7 @@ if [[ ! -s "$D/munge/munge.key" ]]; then
 fi
 chmod 400 "$D/munge/munge.key"
 HOST="$(hostname -s)"
-CPUS="$(nproc)"
+CPUS="$(getconf _NPROCESSORS_ONLN)"   # not nproc: it honours OMP_NUM_THREADS, which the test command sets to 1
 MEM_MB="$(free -m | awk '/^Mem:/{print int($2*0.9)}')"
 cat > "$CONF" <<EOF
 # Written by tools/slurm/start.sh: a private one-node test cluster on $HOST.

@@ -323,4 +323,5 @@ def progress(it=None, rank:int=0, **kw):
     "A tqdm bar (auto notebook/terminal), silent off the main rank or when `$USP_NB_QUIET` is set."
     from tqdm.auto import tqdm
     kw.setdefault('dynamic_ncols', True)
-    return tqdm(it, disable=rank != 0 or bool(os.environ.get('USP_NB_QUIET')) or kw.pop('disable', False), **kw)
+    disable = bool(kw.pop('disable', False))                 # popped first: `or` below must not skip it
+    return tqdm(it, disable=disable or rank != 0 or bool(os.environ.get('USP_NB_QUIET')), **kw)

@@ -23,7 +23,7 @@ from .pretrain import NonFiniteLossError
 
 # %% auto #0
 __all__ = ['OBJECTIVES', 'resolve_objective', 'make_objective', 'generate', 'update_ema', 'TrainConfig', 'build_generator_data',
-           'vae_for_cache', 'image_grid', 'validation_loss', 'train_generator', 'train_cli']
+           'vae_for_cache', 'image_grid', 'validation_loss', 'build_aux_losses', 'train_generator', 'train_cli']
 
 # %% ../nbs/11_train.ipynb #5fb98ef6
 OBJECTIVES = ('auto', 'diffusion', 'transport')
@@ -126,6 +126,32 @@ class TrainConfig(Config):
     sample_cfg_scale: float = 1.0   # CFG scale for the grids
     device: str = 'auto'
     stop_at_step: int|None = None   # stop (with a checkpoint) after this step, as on pre-emption; rerun to resume
+    # DDAE++ self-conditioning: the `DiTConfig.selfcond*` fields of the model (chapter dit)
+    selfcond: bool = False          # pooled block-k features join the adaLN condition of the later blocks
+    selfcond_layer: int|None = None # source block k (0-based); None: depth // 2 - 1
+    selfcond_pool: str = 'mean'     # 'mean' | 'max'
+    selfcond_stopgrad: bool = False # no gradient from the self-condition path into blocks 0..k
+    # DDAE++ contrastive self-distillation (chapter ddae; our choices where the paper is silent)
+    contrast_weight: float = 0.0    # weight of the InfoNCE loss (0: off)
+    contrast_layer: int|None = None # block whose mean-pooled tokens are compared; None: the self-condition source (depth // 2 - 1)
+    contrast_temperature: float = 0.2 # MoCo v3 (ViT): 0.2
+    contrast_momentum: float = 0.99 # EMA momentum of the teacher (backbone + projector)
+    contrast_dim: int = 256         # projector / predictor output width
+    # REPA: align block-k tokens with a frozen teacher (chapter ddae)
+    repa_weight: float = 0.0        # weight of the 1 - cos alignment loss (0: off; REPA: 0.5)
+    repa_layer: int|None = None     # student block (0-based); None: depth // 4 (REPA: block 8 of 28)
+    repa_teacher: str = 'mlm'       # 'mlm' (a USP/MLM checkpoint: repa_teacher_path, else init_from) | 'timm:<name>' (local weights)
+    repa_teacher_path: str|None = None # the teacher's checkpoint or local weights file/folder
+    repa_hidden: int|None = None    # projector width; None: min(2048, 4 D) (REPA: 2048)
+    repa_image_size: int = 224      # timm teachers: input resolution of the decoded images
+    # fast paths
+    fused_optimizer: bool = False   # AdamW fused=True on CUDA (foreach elsewhere); False: PyTorch's default implementation
+    compile: bool = False           # torch.compile the model's forward (first steps are slow while it compiles)
+
+    def model_overrides(self) -> dict:
+        "The `DiTConfig` fields this config sets on the preset."
+        return dict(selfcond=self.selfcond, selfcond_layer=self.selfcond_layer, selfcond_pool=self.selfcond_pool,
+                    selfcond_stopgrad=self.selfcond_stopgrad)
 
     def validate(self):
         choice('model', self.model, DIT_PRESETS)
@@ -142,6 +168,26 @@ class TrainConfig(Config):
         check(self.init_num_blocks is None or self.init_from, 'init_num_blocks needs init_from (the USP checkpoint)')
         check(resolve_objective(self.objective, self.model) != 'transport' or not dit_config(self.model).learn_sigma,
               f'objective=transport needs a model without learned sigma; use the sit-* preset instead of {self.model!r}')
+        mc = dit_config(self.model, **self.model_overrides())                 # validates the selfcond fields
+        for k in ('contrast_layer', 'repa_layer'):
+            v = getattr(self, k)
+            check(v is None or 0 <= v < mc.depth, f'{k}={v} must lie in 0..{mc.depth - 1} (the blocks of {self.model}) or be None')
+        check(self.contrast_weight >= 0 and self.repa_weight >= 0, 'contrast_weight and repa_weight must be >= 0 (0: off)')
+        check(self.contrast_temperature > 0, f'contrast_temperature={self.contrast_temperature} must be > 0')
+        check(0 <= self.contrast_momentum < 1, f'contrast_momentum={self.contrast_momentum} must lie in [0, 1)')
+        check(self.repa_teacher == 'mlm' or self.repa_teacher.startswith('timm:'),
+              f"repa_teacher={self.repa_teacher!r} is not supported; use 'mlm' or 'timm:<name>'")
+        check(not (self.repa_weight > 0 and self.repa_teacher == 'mlm') or self.repa_teacher_path or self.init_from,
+              "REPA with repa_teacher='mlm' needs a USP/MLM checkpoint: set repa_teacher_path (or init_from)")
+
+    def feature_layers(self) -> dict:
+        "{'contrast': k, 'repa': k} for the auxiliary losses that are on."
+        mc = dit_config(self.model, **self.model_overrides())
+        out = {}
+        if self.contrast_weight > 0:
+            out['contrast'] = self.contrast_layer if self.contrast_layer is not None else (mc.selfcond_source if mc.selfcond else mc.depth // 2 - 1)
+        if self.repa_weight > 0: out['repa'] = self.repa_layer if self.repa_layer is not None else mc.depth // 4
+        return out
 
 # %% ../nbs/11_train.ipynb #37c57d66
 def build_generator_data(cfg:TrainConfig, rank:int=0, world_size:int=1, device='cpu'):
@@ -199,6 +245,30 @@ def validation_loss(model:DiT, objective, cache, n:int=256, batch_size:int=64, s
     finally: model.train(was)
     return {f'val_{k}': v / len(idx) for k, v in tot.items()}
 
+def _adamw_impl(fused:bool, device) -> dict:
+    "AdamW's implementation: fused kernels on CUDA, the multi-tensor (foreach) path elsewhere; {} = PyTorch's default."
+    if not fused: return {}
+    return {'fused': True} if torch.device(device).type == 'cuda' else {'foreach': True}
+
+def build_aux_losses(cfg:TrainConfig, model:DiT, train_cache, device='cpu', log=print) -> tuple[dict, dict]:
+    "The auxiliary loss modules `cfg` turns on ({'contrast': ..., 'repa': ...}) and the block each reads."
+    from usp_nb.ddae import ContrastiveSelfDistillation, REPALoss, build_repa_teacher
+    layers, aux = cfg.feature_layers(), {}
+    D = model.cfg.hidden_size
+    if 'contrast' in layers:
+        aux['contrast'] = ContrastiveSelfDistillation(model, layers['contrast'], cfg.contrast_dim, None, cfg.contrast_temperature,
+                                                      cfg.contrast_momentum)           # the teacher copies the (transferred) model
+    if 'repa' in layers:
+        vae = vae_for_cache(train_cache, device) if cfg.repa_teacher.startswith('timm:') else None
+        teacher = build_repa_teacher(cfg.repa_teacher, cfg.repa_teacher_path or cfg.init_from, vae, cfg.repa_image_size, device)
+        aux['repa'] = REPALoss(D, teacher, cfg.repa_hidden or min(2048, 4 * D))
+        g = model.cfg.input_size // model.cfg.patch_size
+        if teacher.grid != g and log:
+            log(f'REPA: the teacher has a {teacher.grid}x{teacher.grid} token grid, the student {g}x{g}; the teacher\'s '
+                'features are resized to the student grid (area averaging / bilinear)')
+    for m in aux.values(): m.to(device)
+    return aux, layers
+
 def train_generator(cfg:TrainConfig) -> dict:
     "Train (or resume) a DiT/SiT on cached latents; returns final metrics and the checkpoint path."
     info, device = init_distributed(cfg.device)
@@ -208,7 +278,7 @@ def train_generator(cfg:TrainConfig) -> dict:
     C, h, w = train_cache.latent_shape
     check(h == w, f'latents are {h}x{w}; DiT/SiT presets use square latents')
     mcfg = dit_config(cfg.model, input_size=h, in_channels=C, num_classes=train_cache.num_classes,
-                      class_dropout_prob=cfg.class_dropout_prob)
+                      class_dropout_prob=cfg.class_dropout_prob, **cfg.model_overrides())
     kind = resolve_objective(cfg.objective, cfg.model)
     objective = make_objective(kind, mcfg)
     seed_everything(cfg.seed)                                          # the same init on every rank
@@ -218,13 +288,20 @@ def train_generator(cfg:TrainConfig) -> dict:
         report = transfer_mlm_to_dit(load_mlm_checkpoint(cfg.init_from), model, cfg.init_num_blocks)
     model.to(device)
     ema = make_ema(model)                                              # after loading: starts from the pretrained weights
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    aux, layers = build_aux_losses(cfg, model, train_cache, device, log=print if info.is_main else None)  # {} when off
+    aux_weights = {'contrast': cfg.contrast_weight, 'repa': cfg.repa_weight}
+    params = list(model.parameters()) + [p for m in aux.values() for p in m.student_parameters()]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, **_adamw_impl(cfg.fused_optimizer, device))
     scaler = torch.amp.GradScaler(device.type, enabled=precision == 'fp16')
     if ck is not None:                                                 # exact resume
         c = load_checkpoint(ck, map_location='cpu')
-        check(c['meta'].get('model_config') == mcfg.to_dict(), f'{run.path} holds a run of another model '
-              f'({c["meta"].get("model_config")}); use a new run_dir for {cfg.model}', CheckpointError)
+        have = c['meta'].get('model_config')
+        check(have is not None and DiTConfig.from_dict(have) == mcfg, f'{run.path} holds a run of another model '
+              f'({have}); use a new run_dir for {cfg.model}', CheckpointError)
         model.load_state_dict(c['models']['model']); ema.load_state_dict(c['models']['ema'])
+        for name, m in aux.items():
+            check(name in c['models'], f'{ck} has no {name!r} state: the run was started without {name}; use a new run_dir', CheckpointError)
+            m.load_state_dict(c['models'][name], strict=False)       # strict=False: a REPA teacher is rebuilt, not saved
         st = c['state']
         opt.load_state_dict(st['optimizer']); scaler.load_state_dict(st['scaler'])
         step = int(st['step']); loader.load_state_dict(st['loader']); set_rng_state(st['rng_state'])
@@ -243,7 +320,8 @@ def train_generator(cfg:TrainConfig) -> dict:
             state = {'optimizer': opt.state_dict(), 'scaler': scaler.state_dict(), 'step': step, 'rng_state': rng_state(),
                      'loader': loader.state_dict()}
             meta = {'stage': 'train', 'preset': cfg.model, 'objective': kind, 'model_config': mcfg.to_dict(), 'config': cfg.to_dict()}
-            save_checkpoint(run.ckpt_dir, step, {'model': model, 'ema': ema}, state, meta, keep_last=cfg.keep_last)
+            save_checkpoint(run.ckpt_dir, step, {'model': model, 'ema': ema, **{n: m.checkpoint_state() for n, m in aux.items()}},
+                            state, meta, keep_last=cfg.keep_last)
         if info.enabled: dist.barrier()
         return run.ckpt_dir / f'step-{step:08d}'
 
@@ -258,39 +336,57 @@ def train_generator(cfg:TrainConfig) -> dict:
         Image.fromarray(image_grid(vae.decode_uint8(z), nrow=8)).save(path)
         return path
 
-    model_fn = _amp(ddp, device, precision)
+    fwd = torch.compile(ddp) if cfg.compile else ddp
+    model_fn = _amp(fwd, device, precision)
     batches = loader.forever()
     B = cfg.batch_size
     end = cfg.steps if cfg.stop_at_step is None else min(cfg.steps, cfg.stop_at_step)
     bar = progress(total=cfg.steps, initial=step, rank=info.rank, desc=f'train {cfg.model} ({kind})')
-    window, first, path, last_val, loss_val = [], None, ck, {}, None
+    window, first, path, last_val, loss_val, aux_window = [], None, ck, {}, None, {}
     t_last, n_img = time.time(), 0
     model.train()
     while step < end:
         z, y = next(batches)
         gen = torch.Generator().manual_seed(_step_seed(cfg.seed, step, info.rank))
         drop = (torch.rand(B, generator=gen) < cfg.class_dropout_prob).long().to(device)     # label dropout, reproducibly
+        if aux:
+            seen = {}                                                  # the objective's x_t, t and the block tokens of this pass
+            def model_fn(x, t, **kw):
+                with autocast(device, precision): o, feats = fwd(x, t, features=tuple(sorted(set(layers.values()))), **kw)
+                seen.update(x_t=x, t=t, feats=feats)
+                return o.float()
         out = objective.training_losses(model_fn, z, model_kwargs=dict(y=y, force_drop_ids=drop), generator=gen)
         loss = out['loss'].mean()
+        aux_vals = {}
+        if aux:
+            with autocast(device, precision):
+                if 'contrast' in aux:
+                    aux_vals['contrast'] = aux['contrast'](seen['feats'][layers['contrast']], seen['x_t'], seen['t'], y, drop,
+                                                           generator=torch.Generator().manual_seed(_step_seed(cfg.seed, step, info.rank) + 1))
+                if 'repa' in aux: aux_vals['repa'] = aux['repa'](seen['feats'][layers['repa']], z)
+        total = loss + sum(aux_weights[n] * v.float() for n, v in aux_vals.items())
         lv = loss.detach().clone()
         if info.enabled: dist.all_reduce(lv); lv /= info.world_size
         loss_val = lv.item()
-        if not math.isfinite(loss_val):
+        if not math.isfinite(loss_val) or not torch.isfinite(total.detach()).item():
             raise NonFiniteLossError(f'non-finite loss ({loss_val}) at step {step + 1}; last good checkpoint: '
                                      f'{run.latest_checkpoint()}. Rerun to resume from it with a lower lr or precision="fp32" (now {precision}).')
         opt.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
+        scaler.scale(total).backward()
         if cfg.max_grad_norm > 0:
-            scaler.unscale_(opt); torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+            scaler.unscale_(opt); torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
         scaler.step(opt); scaler.update()
         update_ema(ema, model, cfg.ema_decay)
+        if 'contrast' in aux: aux['contrast'].update_teacher(model)
+        for n, v in aux_vals.items(): aux_window.setdefault(n, []).append(v.item())
         step += 1; n_img += B * info.world_size; window.append(loss_val)
         first = loss_val if first is None else first
         row = {}
         if step % cfg.log_every == 0 or step == end:
             dt = time.time() - t_last; ips = n_img / max(dt, 1e-9); t_last, n_img = time.time(), 0
-            row = dict(epoch=loader.epoch, loss=float(np.mean(window)), lr=cfg.lr, img_per_s=round(ips, 2))
-            window = []
+            row = dict(epoch=loader.epoch, loss=float(np.mean(window)), lr=cfg.lr, img_per_s=round(ips, 2),
+                       **{f'{n}_loss': float(np.mean(v)) for n, v in aux_window.items()})
+            window, aux_window = [], {}
             bar.set_postfix(loss=f'{row["loss"]:.4f}', img_s=f'{ips:.0f}')
         if val_cache is not None and info.is_main and (step % cfg.val_every == 0 or step == end):
             last_val = validation_loss(model, objective, val_cache, cfg.val_n, min(cfg.batch_size, 256), cfg.seed, device, precision)
@@ -337,6 +433,23 @@ def train_cli(
     sample_steps:int=50,               # sampling steps for grids
     device:str='auto',                 # auto | cpu | cuda
     stop_at_step:int=None,             # stop after this step (rerun resumes)
+    selfcond:_bool=False,              # DDAE++ self-conditioning
+    selfcond_layer:int=None,           # its source block (default: depth // 2 - 1)
+    selfcond_pool:str='mean',          # mean | max
+    selfcond_stopgrad:_bool=False,     # no gradient through the self-condition path
+    contrast_weight:float=0.0,         # contrastive self-distillation weight (0: off)
+    contrast_layer:int=None,           # its block (default: the self-condition source)
+    contrast_temperature:float=0.2,    # InfoNCE temperature
+    contrast_momentum:float=0.99,      # teacher EMA momentum
+    contrast_dim:int=256,              # head output width
+    repa_weight:float=0.0,             # REPA weight (0: off; REPA: 0.5)
+    repa_layer:int=None,               # REPA student block (default: depth // 4)
+    repa_teacher:str='mlm',            # mlm | timm:<name>
+    repa_teacher_path:str=None,        # teacher checkpoint / local weights (mlm default: init_from)
+    repa_hidden:int=None,              # projector width (default: min(2048, 4 D))
+    repa_image_size:int=224,           # timm teachers' input size
+    fused_optimizer:_bool=False,       # fused AdamW on CUDA, foreach elsewhere
+    compile:_bool=False,               # torch.compile the model
 ):
     "Train a DiT/SiT generator on cached latents, from scratch or from a USP checkpoint."
     res = train_generator(TrainConfig(**locals()))

@@ -17,8 +17,8 @@ from safetensors.torch import save_file, load_file
 __all__ = ['PRECISIONS', 'SAFE_GLOBALS', 'ConfigError', 'DataError', 'CheckpointError', 'check', 'Config', 'choice',
            'atomic_path', 'atomic_write_text', 'seed_everything', 'rng_state', 'set_rng_state', 'get_device',
            'resolve_precision', 'autocast', 'DistInfo', 'dist_info_from_env', 'init_distributed', 'cache_dir',
-           'file_lock', 'git_commit', 'sha256_file', 'RunDir', 'save_checkpoint', 'load_checkpoint', 'safe_torch_load',
-           'progress']
+           'file_lock', 'build_once', 'git_commit', 'sha256_file', 'RunDir', 'save_checkpoint', 'load_checkpoint',
+           'safe_torch_load', 'progress']
 
 # %% ../nbs/00_core.ipynb #4ade3bba
 class ConfigError(ValueError):
@@ -186,6 +186,21 @@ def file_lock(path):
         fcntl.flock(f, fcntl.LOCK_EX)
         try: yield
         finally: fcntl.flock(f, fcntl.LOCK_UN)
+
+def build_once(path,             # the folder to build
+               build,            # `build(path)` writes the folder (atomically, ending with `marker`)
+               marker:str,       # the file whose presence means "built"
+               what:str='it',    # what is built, for the message
+               ) -> Path:
+    "`path`, built by `build(path)` on first use: once, even when several processes ask at the same time."
+    path = Path(path)
+    if not (path/marker).exists():
+        with file_lock(str(path) + '.lock'):
+            if not (path/marker).exists():                # another process may have built it while we waited
+                print(f'building {what} into {path} (once; later calls reuse it)')
+                build(path)
+            check((path/marker).exists(), f'building {what} into {path} did not write {marker}; delete {path} and retry')
+    return path
 
 def git_commit(path=None) -> str|None:
     "The git commit of the checkout that holds this package, or None."

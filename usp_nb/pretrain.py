@@ -17,9 +17,9 @@ from .core import (Config, check, choice, ConfigError, DataError, CheckpointErro
 from .mlm import MLMConfig, MLM_PRESETS, mlm_config, create_mlm, MaskedLatentViT
 
 # %% auto #0
-__all__ = ['DATA_SOURCES', 'LATENT_MODES', 'PretrainConfig', 'lr_at', 'param_groups', 'OnlineLatentLoader', 'build_pretrain_data',
-           'NonFiniteLossError', 'pretrain', 'export_mae_checkpoint', 'load_mae_checkpoint', 'pretrain_cli',
-           'launch_local']
+__all__ = ['DATA_SOURCES', 'LATENT_MODES', 'PretrainConfig', 'lr_at', 'adamw_impl', 'param_groups', 'OnlineLatentLoader',
+           'build_pretrain_data', 'NonFiniteLossError', 'pretrain', 'export_mae_checkpoint', 'load_mae_checkpoint',
+           'pretrain_cli', 'launch_local']
 
 # %% ../nbs/06_pretrain.ipynb #aee01b79
 DATA_SOURCES = ('builtin', 'cache', 'folder')
@@ -59,6 +59,8 @@ class PretrainConfig(Config):
     device: str = 'auto'            # 'auto' | 'cpu' | 'cuda'
     num_workers: int = 4            # image-loading workers for data='folder'
     stop_at_step: int|None = None   # stop (with a checkpoint) after this step, as on pre-emption; rerun to resume
+    fused_optimizer: bool = True    # AdamW as one fused kernel on a GPU (batched 'foreach' updates on a CPU); False: one parameter at a time
+    compile: bool = False           # torch.compile the model (pays off on a GPU after a compile of a minute or two; checkpoints hold the plain weights)
 
     def validate(self):
         choice('preset', self.preset, MLM_PRESETS)
@@ -88,6 +90,11 @@ def lr_at(step:int, peak:float, total:int, warmup:int, min_lr:float=0.0) -> floa
     if step < warmup: return peak * step / warmup
     progress_ = (step - warmup) / max(1, total - warmup)
     return min_lr + (peak - min_lr) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress_)))
+
+def adamw_impl(fused:bool, device) -> dict:
+    "AdamW's implementation flags: `fused=True` on a GPU, `foreach=True` on a CPU; `fused=False`: the per-parameter loop."
+    if not fused: return dict(foreach=False)
+    return dict(fused=True) if torch.device(device).type == 'cuda' else dict(foreach=True)
 
 def param_groups(model:nn.Module, weight_decay:float) -> list[dict]:
     "AdamW groups: decay on weights; none on biases and 1-D params; frozen params left out."
@@ -196,7 +203,8 @@ def pretrain(cfg:PretrainConfig) -> dict:
     mcfg = _model_config(cfg, latent_shape, factor)
     seed_everything(cfg.seed)                                   # the same init on every rank
     model = MaskedLatentViT.from_config(mcfg).to(device)
-    opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=0.0, betas=tuple(cfg.betas))
+    opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=0.0, betas=tuple(cfg.betas),
+                            **adamw_impl(cfg.fused_optimizer, device))
     scaler = torch.amp.GradScaler(device.type, enabled=precision == 'fp16')
 
     B, W, A = cfg.batch_size, info.world_size, cfg.accum_steps
@@ -225,6 +233,7 @@ def pretrain(cfg:PretrainConfig) -> dict:
     ddp = model
     if info.enabled:
         ddp = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
+    fwd = torch.compile(ddp) if cfg.compile else ddp              # the compiled callable; `model` keeps the plain weights
 
     def save(step):
         if info.is_main:
@@ -255,7 +264,7 @@ def pretrain(cfg:PretrainConfig) -> dict:
             sync = micro == A - 1 or not info.enabled
             with (ddp.no_sync() if not sync else torch.enable_grad()):
                 with autocast(device, precision):
-                    loss, _, _ = ddp(z, cfg.mask_ratio, draws=draws)
+                    loss, _, _ = fwd(z, cfg.mask_ratio, draws=draws)
                 scaler.scale(loss / A).backward()
             loss_sum += loss.detach().float()
         loss_avg = loss_sum / A
@@ -347,6 +356,8 @@ def pretrain_cli(
     device:str='auto',                 # auto | cpu | cuda
     num_workers:int=4,                 # image loader workers (data=folder)
     stop_at_step:int=None,             # stop after this step (rerun resumes)
+    fused_optimizer:Param('fused AdamW on a GPU, foreach on a CPU (true/false)', _bool)=True,
+    compile:Param('torch.compile the model (true/false)', _bool)=False,
 ):
     "Masked latent modeling pretraining (USP) from the shell."
     kw = {k: v for k, v in locals().items()}

@@ -234,7 +234,9 @@ class DiT(nn.Module):
                                      for _ in range(cfg.depth)])
         self.final_layer = FinalLayer(cfg.hidden_size, cfg.patch_size, cfg.out_channels)
         self.selfcond_layer = cfg.selfcond_source                              # None: no self-conditioning
-        if cfg.selfcond: self.selfcond = SelfCondition(cfg.hidden_size, cfg.selfcond_pool, cfg.selfcond_stopgrad)
+        if cfg.selfcond:
+            with torch.random.fork_rng(devices=[]):                           # leave the shared weights' random stream alone
+                self.selfcond = SelfCondition(cfg.hidden_size, cfg.selfcond_pool, cfg.selfcond_stopgrad)
         self.initialize_weights()
 
     def initialize_weights(self):
@@ -243,7 +245,8 @@ class DiT(nn.Module):
             if isinstance(m, nn.Linear):
                 nn.init.xavier_uniform_(m.weight)
                 if m.bias is not None: nn.init.zeros_(m.bias)
-        self.apply(_basic)
+        for name, m in self.named_modules():
+            if not name.startswith('selfcond'): _basic(m)
         grid = self.cfg.input_size // self.cfg.patch_size
         self.pos_embed.copy_(get_2d_sincos_pos_embed(self.cfg.hidden_size, grid)[None])  # (1, L, D)
         w = self.x_embedder.proj.weight                                       # (D, C, p, p)
@@ -253,7 +256,8 @@ class DiT(nn.Module):
         nn.init.normal_(self.t_embedder.mlp[2].weight, std=0.02)
         for m in [b.adaLN_modulation[-1] for b in self.blocks] + [self.final_layer.adaLN_modulation[-1], self.final_layer.linear]:
             nn.init.zeros_(m.weight); nn.init.zeros_(m.bias)                  # adaLN-Zero: every gate and the output start at 0
-        if self.cfg.selfcond: self.selfcond.initialize_weights()              # zero projection: the output is unchanged
+        if self.cfg.selfcond:                                                 # last, so the shared weights match the baseline's
+            self.selfcond.apply(_basic); self.selfcond.initialize_weights()    # zero projection: the output is unchanged
 
     def _embed(self, x, t, y, force_drop_ids=None):
         "Tokens (B, L, D), the timestep embedding (B, D) and the condition c = t_emb + y_emb (B, D)."

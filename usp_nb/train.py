@@ -290,7 +290,8 @@ def train_generator(cfg:TrainConfig) -> dict:
     ema = make_ema(model)                                              # after loading: starts from the pretrained weights
     aux, layers = build_aux_losses(cfg, model, train_cache, device, log=print if info.is_main else None)  # {} when off
     aux_weights = {'contrast': cfg.contrast_weight, 'repa': cfg.repa_weight}
-    params = list(model.parameters()) + [p for m in aux.values() for p in m.student_parameters()]
+    aux_params = [p for m in aux.values() for p in m.student_parameters()]
+    params = list(model.parameters()) + aux_params
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, **_adamw_impl(cfg.fused_optimizer, device))
     scaler = torch.amp.GradScaler(device.type, enabled=precision == 'fp16')
     if ck is not None:                                                 # exact resume
@@ -373,6 +374,9 @@ def train_generator(cfg:TrainConfig) -> dict:
                                      f'{run.latest_checkpoint()}. Rerun to resume from it with a lower lr or precision="fp32" (now {precision}).')
         opt.zero_grad(set_to_none=True)
         scaler.scale(total).backward()
+        if info.enabled and aux:                                       # the heads are outside DDP: average their gradients
+            for p in aux_params:
+                if p.grad is not None: dist.all_reduce(p.grad); p.grad /= info.world_size
         if cfg.max_grad_norm > 0:
             scaler.unscale_(opt); torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
         scaler.step(opt); scaler.update()

@@ -16,8 +16,9 @@ import torch.nn.functional as F
 from .core import Config, check, choice, ConfigError, CheckpointError, atomic_write_text, seed_everything
 
 # %% auto #0
-__all__ = ['augment_latents', 'mlp', 'resize_tokens', 'repa_loss', 'REPALoss', 'MLMTeacher', 'TimmTeacher', 'build_repa_teacher',
-           'infonce_loss', 'ContrastiveSelfDistillation']
+__all__ = ['VARIANTS', 'augment_latents', 'mlp', 'resize_tokens', 'repa_loss', 'REPALoss', 'MLMTeacher', 'TimmTeacher',
+           'build_repa_teacher', 'infonce_loss', 'ContrastiveSelfDistillation', 'load_released_into_selfcond',
+           'selfcond_overhead', 'AblationConfig', 'ablation_table', 'plot_ablation', 'run_ablation']
 
 # %% ../nbs/18_ddae.ipynb #a7048c23
 def augment_latents(x:torch.Tensor,           # latents (B, C, H, W), clean or noised
@@ -230,3 +231,217 @@ class ContrastiveSelfDistillation(nn.Module):
         for src, dst in ((model, self.teacher), (self.projector, self.teacher_projector)):
             dp = dict(dst.named_parameters())
             for n, p in src.named_parameters(): dp[n].lerp_(p.detach().to(dp[n].dtype), 1 - self.momentum)
+
+# %% ../nbs/18_ddae.ipynb #7c6e2a98
+def load_released_into_selfcond(model:nn.Module, # a DiT/SiT built with selfcond=True
+                                src,             # a released / usp_nb DiT checkpoint without selfcond weights (file, folder, dict)
+                               ) -> list[str]:   # notes on what was adapted
+    "Load a checkpoint of the same DiT/SiT without self-conditioning; `selfcond.*` stay at their init (zero projection)."
+    from usp_nb.transfer import read_state_dict, load_dit_weights
+    check(model.cfg.selfcond, 'the model has no self-conditioning; load the checkpoint with transfer.load_dit / load_dit_weights')
+    sd, _ = read_state_dict(src)
+    check(not any(k.startswith('selfcond.') for k in sd), 'the checkpoint already holds selfcond.* weights; load it with '
+          'transfer.load_dit (strict)', CheckpointError)
+    own = model.state_dict()
+    notes = load_dit_weights(model, {**sd, **{k: v for k, v in own.items() if k.startswith('selfcond.')}})
+    return notes + ['selfcond.*: not in the checkpoint, left at init (zero projection: the same output as the checkpoint\'s model)']
+
+# %% ../nbs/18_ddae.ipynb #ca3f4b52
+def selfcond_overhead(model:str='dit-tiny/2-usp', # preset
+                      batch_size:int=64,
+                      steps:int=30,               # timed steps per variant (after 3 warm-up steps)
+                      device:str='cpu', **overrides) -> dict:
+    "Median seconds per training step without / with self-conditioning (interleaved), and the analytic FLOP ratio."
+    from usp_nb.dit import create_dit, dit_flops
+    from usp_nb.train import make_objective
+    dev = torch.device(device)
+    nets = {}
+    for sc in (False, True):
+        torch.manual_seed(0)
+        m = create_dit(model, selfcond=sc, **overrides).to(dev).train()
+        nets[sc] = (m, torch.optim.AdamW(m.parameters(), lr=1e-4))
+    mcfg = nets[False][0].cfg
+    obj = make_objective('transport' if not mcfg.learn_sigma else 'diffusion', mcfg)
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(batch_size, mcfg.in_channels, mcfg.input_size, mcfg.input_size, generator=g).to(dev)
+    y = torch.randint(0, mcfg.num_classes, (batch_size,), generator=g).to(dev)
+    times = {False: [], True: []}
+    for i in range(steps + 3):
+        for sc in ((False, True) if i % 2 == 0 else (True, False)):           # alternate the order too
+            m, opt = nets[sc]
+            if dev.type == 'cuda': torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            loss = obj.training_losses(m, z, model_kwargs=dict(y=y), generator=torch.Generator().manual_seed(i))['loss'].mean()
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            if dev.type == 'cuda': torch.cuda.synchronize()
+            if i >= 3: times[sc].append(time.perf_counter() - t0)
+    base, sc = float(np.median(times[False])), float(np.median(times[True]))
+    f0, f1 = dit_flops(mcfg)['total'], dit_flops(mcfg.replace(selfcond=True))['total']
+    return {'model': model, 'batch_size': batch_size, 'device': str(dev), 'threads': torch.get_num_threads(),
+            'sec_per_step': base, 'sec_per_step_selfcond': sc, 'measured_overhead': sc / base - 1, 'flop_overhead': f1 / f0 - 1,
+            'extra_params': sum(p.numel() for p in nets[True][0].selfcond.parameters())}
+
+# %% ../nbs/18_ddae.ipynb #5b40024d
+VARIANTS = {                                         # name -> (uses the USP checkpoint, TrainConfig switches)
+    'baseline':          (False, {}),
+    '+selfcond':         (False, {'selfcond': True}),
+    '+selfcond+contrast': (False, {'selfcond': True, 'contrast_weight': 0.1}),
+    'USP':               (True,  {}),
+    'USP+selfcond':      (True,  {'selfcond': True}),
+    'USP+REPA':          (True,  {'repa_weight': 0.5}),
+}
+
+@dataclass
+class AblationConfig(Config):
+    "An ablation of self-conditioning, contrastive self-distillation, USP and REPA on the built-in data."
+    out_dir: str = 'runs/ddae-ablation'   # every stage is cached here
+    variants: tuple = ('baseline', '+selfcond', 'USP', 'USP+selfcond', 'USP+REPA')  # keys of `VARIANTS`
+    seeds: tuple = (0, 1)                 # generator seeds (the pretraining run is shared)
+    model: str = 'dit-tiny/2-usp'         # generator preset (affine norms in every variant)
+    image_size: int = 32                  # built-in shapes resolution (8x8x4 latents with the small VAE)
+    mlm_preset: str = 'usp-vit-tiny/2'    # USP encoder (its width and depth match `model`)
+    pretrain_steps: int = 1000
+    pretrain_batch: int = 128
+    pretrain_lr: float = 1.5e-3
+    train_steps: int = 2000
+    batch_size: int = 64
+    lr: float = 1e-3                      # constant generator lr (a tiny model takes more than the paper's 1e-4)
+    ema_decay: float = 0.995
+    val_every: int = 100                  # validation-loss curve
+    val_n: int = 256
+    eval_every: int = 500                 # checkpoints with FD (the FD curve)
+    n_eval: int = 1000                    # samples per FD
+    sampler: str = 'ddim'
+    sample_steps: int = 20
+    cfg_scale: float = 1.0                # no guidance, as the USP tables
+    probe_n: int = 4000                   # training latents of the diffusion-feature probe (val: the val split)
+    probe_timesteps: tuple = (50, 150, 300) # DiT integer steps (SiT: times in [0, 1])
+    repa_weight: float = 0.5              # for variants with REPA
+    contrast_weight: float = 0.1          # for variants with the contrastive loss
+    device: str = 'auto'
+
+    def validate(self):
+        for v in self.variants: choice('variant', v, VARIANTS)
+        check(len(self.seeds) >= 1, 'seeds must name at least one seed')
+        for k in ('pretrain_steps', 'train_steps', 'batch_size', 'val_every', 'eval_every', 'n_eval', 'probe_n'):
+            check(isinstance(getattr(self, k), int) and getattr(self, k) >= 1, f'{k}={getattr(self, k)!r} must be an integer >= 1')
+        check(self.train_steps % self.eval_every == 0, f'train_steps={self.train_steps} must be a multiple of eval_every={self.eval_every}')
+
+    def train_config(self, variant:str, seed:int, run_dir, mlm_ckpt=None):
+        "The `TrainConfig` of one variant and seed."
+        from usp_nb.train import TrainConfig
+        usp, sw = VARIANTS[variant]
+        sw = {k: (self.repa_weight if k == 'repa_weight' else self.contrast_weight if k == 'contrast_weight' else v) for k, v in sw.items()}
+        return TrainConfig(model=self.model, run_dir=str(run_dir), init_from=str(mlm_ckpt) if usp else None, image_size=self.image_size,
+                           steps=self.train_steps, batch_size=self.batch_size, lr=self.lr, ema_decay=self.ema_decay, seed=seed,
+                           log_every=max(1, self.val_every // 2), val_every=self.val_every, val_n=self.val_n,
+                           ckpt_every=self.eval_every, keep_last=self.train_steps // self.eval_every + 1, device=self.device, **sw)
+
+# %% ../nbs/18_ddae.ipynb #a7d0b28f
+def _pretrain_stage(cfg:AblationConfig, d:Path) -> dict:
+    from usp_nb.pretrain import PretrainConfig, pretrain
+    r = pretrain(PretrainConfig(preset=cfg.mlm_preset, data='builtin', image_size=cfg.image_size, run_dir=str(d),
+                                steps=cfg.pretrain_steps, batch_size=cfg.pretrain_batch, lr=cfg.pretrain_lr,
+                                warmup_steps=max(1, cfg.pretrain_steps // 10), log_every=max(1, cfg.pretrain_steps // 20),
+                                ckpt_every=cfg.pretrain_steps, keep_last=1, device=cfg.device))
+    return {k: r[k] for k in ('step', 'first_loss', 'loss', 'checkpoint')}
+
+def _train_stage(cfg:AblationConfig, d:Path, variant:str, seed:int, mlm_ckpt) -> dict:
+    from usp_nb.core import RunDir
+    from usp_nb.train import train_generator
+    t0 = time.time()
+    r = train_generator(cfg.train_config(variant, seed, d, mlm_ckpt))
+    rows = RunDir(d).metrics()
+    ips = [row['img_per_s'] for row in rows if 'img_per_s' in row]
+    return {'final_loss': r['loss'], 'val_curve': [(row['step'], row['val_loss']) for row in rows if 'val_loss' in row],
+            'sec_per_step': round(cfg.batch_size / float(np.median(ips)), 4) if ips else None, 'seconds': round(time.time() - t0, 1)}
+
+def _eval_stage(cfg:AblationConfig, d:Path, train_dir:Path) -> dict:
+    from usp_nb.core import RunDir
+    from usp_nb.sample import SampleConfig, sample
+    from usp_nb.evaluate import evaluate_samples, checkpoint_step
+    from usp_nb.transfer import load_dit
+    from usp_nb.dit import DiTConfig
+    from usp_nb.train import make_objective
+    from usp_nb.latents import builtin_latent_cache
+    from usp_nb.probe import cache_arrays, diffusion_probe_grid
+    curve = []
+    for ck in RunDir(train_dir).checkpoints():
+        step = checkpoint_step(ck)
+        side = sample(SampleConfig(checkpoint=str(ck), out_dir=str(d/f'step-{step:08d}'), num_samples=cfg.n_eval,
+                                   batch_size=min(cfg.n_eval, 500), sampler=cfg.sampler, steps=cfg.sample_steps,
+                                   cfg_scale=cfg.cfg_scale, labels='balanced', seed=0, grid_n=20, device=cfg.device))
+        r = evaluate_samples(side['samples'], recipe={'checkpoint': ck.name})
+        curve.append({'step': step, 'FD_shapes': r['FD_shapes'], 'class_accuracy': r.get('class_accuracy')})
+    meta = json.loads((ck/'meta.json').read_text())
+    ema = load_dit(ck, DiTConfig.from_dict(meta['model_config']), prefer=('ema',)).eval()
+    tr, va = builtin_latent_cache(cfg.image_size), builtin_latent_cache(cfg.image_size, split='val')
+    probe = diffusion_probe_grid(ema, cache_arrays(tr, cfg.probe_n), cache_arrays(va), make_objective(meta['objective'], ema.cfg),
+                                 list(cfg.probe_timesteps))
+    return {'curve': curve, 'probe_best': probe['best'], 'probe_grid': probe['grid'].tolist(), 'final_grid': side['grid']}
+
+# %% ../nbs/18_ddae.ipynb #73635cfa
+def _mean_sd(v) -> str:
+    v = [x for x in v if x is not None]
+    if not v: return 'n/a'
+    return f'{np.mean(v):.3g}' + (f' ± {np.std(v, ddof=1):.2g}' if len(v) > 1 else '')
+
+def ablation_table(records:dict, cfg:AblationConfig) -> str:
+    "Markdown table: final FD_shapes, best probe accuracy, final validation loss, seconds per step (mean ± sd over seeds)."
+    L = [f'| variant | FD_shapes (step {cfg.train_steps}) | probe acc (best block, t) | val loss | s/step | per seed FD |',
+         '|---|---|---|---|---|---|']
+    for v in cfg.variants:
+        rs = [records[(v, s)] for s in cfg.seeds]
+        fd = [r['eval']['curve'][-1]['FD_shapes'] for r in rs]
+        acc = [r['eval']['probe_best']['accuracy'] for r in rs]
+        where = ', '.join(f"b{r['eval']['probe_best']['layer']}/t{r['eval']['probe_best']['timestep']}" for r in rs)
+        val = [r['train']['val_curve'][-1][1] if r['train']['val_curve'] else None for r in rs]
+        L.append(f"| {v} | {_mean_sd(fd)} | {_mean_sd(acc)} ({where}) | {_mean_sd(val)} | {_mean_sd([r['train']['sec_per_step'] for r in rs])} "
+                 f"| {', '.join(f'{x:.3g}' for x in fd)} |")
+    return '\n'.join(L)
+
+def plot_ablation(records:dict, cfg:AblationConfig, path=None):
+    "Validation loss and FD_shapes vs step: mean over seeds (line) and the seeds' range (band)."
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, 2, figsize=(9, 3.2), dpi=70)
+    for v in cfg.variants:
+        for ax, get in ((axs[0], lambda r: r['train']['val_curve']),
+                        (axs[1], lambda r: [(c['step'], c['FD_shapes']) for c in r['eval']['curve']])):
+            pts = [get(records[(v, s)]) for s in cfg.seeds]
+            steps = [p[0] for p in pts[0]]
+            vals = np.array([[p[1] for p in q] for q in pts])                  # (seeds, points)
+            line, = ax.plot(steps, vals.mean(0), marker='.', label=v)
+            if len(cfg.seeds) > 1: ax.fill_between(steps, vals.min(0), vals.max(0), color=line.get_color(), alpha=0.15)
+    axs[0].set(xlabel='step', ylabel='validation loss', title='validation loss')
+    axs[1].set(xlabel='step', ylabel='FD_shapes', title=f'FD_shapes ({cfg.n_eval} EMA samples)', yscale='log')
+    axs[1].legend(fontsize=7)
+    fig.tight_layout()
+    if path is not None: fig.savefig(path, dpi=70, bbox_inches='tight')
+    return fig
+
+def run_ablation(cfg:AblationConfig, log=print) -> dict:
+    "Pretrain once, train every variant x seed, evaluate FD curves and the diffusion-feature probe; table and curves."
+    from usp_nb.demo import run_stage
+    import matplotlib.pyplot as plt
+    root = Path(cfg.out_dir); root.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    mlm_ckpt = None
+    if any(VARIANTS[v][0] for v in cfg.variants):
+        keys = ('mlm_preset', 'image_size', 'pretrain_steps', 'pretrain_batch', 'pretrain_lr', 'device')
+        pre = run_stage(root, 'pretrain', {k: getattr(cfg, k) for k in keys}, lambda d: _pretrain_stage(cfg, d), log)
+        mlm_ckpt = pre['result']['checkpoint']
+    records = {}
+    for v in cfg.variants:
+        for s in cfg.seeds:
+            name = f"{v.replace('+', 'plus-')}-s{s}"
+            tc = cfg.train_config(v, s, root/f'train-{name}', mlm_ckpt).to_dict()
+            tr = run_stage(root, f'train-{name}', tc, lambda d: _train_stage(cfg, d, v, s, mlm_ckpt), log)
+            ek = ('n_eval', 'sampler', 'sample_steps', 'cfg_scale', 'probe_n', 'probe_timesteps', 'eval_every')
+            ev = run_stage(root, f'eval-{name}', {'train': tc, **{k: getattr(cfg, k) for k in ek}},
+                           lambda d: _eval_stage(cfg, d, root/f'train-{name}'), log)
+            records[(v, s)] = {'train': tr['result'], 'eval': ev['result']}
+    table = ablation_table(records, cfg)
+    atomic_write_text(root/'table.md', table + '\n')
+    fig = plot_ablation(records, cfg, root/'curves.png'); plt.close(fig)
+    return {'records': records, 'table': table, 'curves': str(root/'curves.png'), 'seconds': round(time.time() - t0, 1),
+            'mlm_checkpoint': mlm_ckpt}

@@ -419,6 +419,7 @@ def suite_specs(suite:str='tiny', device='cpu', workloads=None, sizes=None, batc
 
 # %% ../nbs/19_bench.ipynb #feb594dd
 def _fmt(v, f): return 'n/a' if v is None else format(v, f)
+def _num(v): return f'{v:.1f}' if v >= 10 else f'{v:.3g}'      # 1234.5, 12.3, 0.296
 
 def results_table(results:list[dict]) -> str:
     "A markdown table of result rows, with the speed-up over the baseline of the same workload and model."
@@ -431,7 +432,7 @@ def results_table(results:list[dict]) -> str:
             rows.append(f"| {r['workload']} | {r['preset']} | {r['mode']} | {r['batch']} | {r['error']} |  |  |  |  |  |  |  |"); continue
         b = base.get((r['workload'], r['preset']))
         mb = f"{r['batch']}" + (f" ({r['micro_batch']}x{r['batch'] // r['micro_batch']})" if r['micro_batch'] != r['batch'] else '')
-        rows.append(f"| {r['workload']} | {r['preset']} | {r['mode']} | {mb} | {r['images_per_s']:.1f} | {r['ms_per_step']:.1f} | "
+        rows.append(f"| {r['workload']} | {r['preset']} | {r['mode']} | {mb} | {_num(r['images_per_s'])} | {_num(r['ms_per_step'])} | "
                     f"{r['tflops']:.3g} | {_fmt(r['mfu'] and 100 * r['mfu'], '.1f')}{'%' if r['mfu'] else ''} | "
                     f"{_fmt(r['frac_of_matmul'] and 100 * r['frac_of_matmul'], '.1f')}{'%' if r['frac_of_matmul'] else ''} | "
                     f"{r['peak_mem_mib']:.0f} | {_fmt(b and r['images_per_s'] / b, '.2f')}{'x' if b else ''} | {_fmt(r['host_syncs'], 'd')} |")
@@ -505,7 +506,7 @@ def run_benchmark(device:str='cpu', suite:str|None=None, workloads=None, sizes=N
                     ceiling['fp32' if mode.precision == 'fp32' else precision], **kw)
         results.append(r)
         log(f"  {r['workload']:<10} {r['preset']:<14} {r['mode']:<13} " +
-            (r['error'] if 'error' in r else f"{r['images_per_s']:9.1f} img/s  {r['tflops']:8.3g} TFLOP/s  {r['peak_mem_mib']:8.0f} MiB"))
+            (r['error'] if 'error' in r else f"{_num(r['images_per_s']):>9} img/s  {r['tflops']:8.3g} TFLOP/s  {r['peak_mem_mib']:8.0f} MiB"))
     meta['load_avg_at_end'] = os.getloadavg()[0]              # > 1 on a CPU run: other processes shared the cores
     table, targets = results_table(results), check_targets(results)
     report = dict(meta=meta, results=results, targets=targets, table=table)

@@ -35,4 +35,8 @@ if __name__ == '__main__':
     import torch
     skip = set(a.skip.split(',')) if a.skip is not None else ({'gpu'} if not torch.cuda.is_available() else set())
     os.environ.setdefault('OMP_NUM_THREADS', '1')
-    for f in a.notebooks: run(Path(f).resolve(), skip)
+    if len(a.notebooks) == 1: run(Path(a.notebooks[0]).resolve(), skip)
+    else:                      # one process per notebook, as the tests do: torch state (grad mode, threads) must not leak
+        import subprocess
+        for f in a.notebooks:
+            subprocess.run([sys.executable, __file__, f, '--skip', ','.join(sorted(skip))], check=True)

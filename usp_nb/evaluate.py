@@ -13,16 +13,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from .core import DataError, ConfigError, check, choice, cache_dir, file_lock, RunDir, atomic_path, atomic_write_text, sha256_file
+from .core import DataError, ConfigError, check, choice, cache_dir, file_lock, build_once, RunDir, atomic_path, atomic_write_text, sha256_file
 
 # %% auto #0
 __all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'FEATURES', 'METRIC_NAMES', 'RECIPE_KEYS', 'SIDECAR', 'frechet_distance',
            'feature_statistics', 'npz_array_info', 'npz_keys', 'check_images', 'load_samples', 'ShapesCNN',
-           'classifier_accuracy', 'train_shapes_classifier', 'shapes_classifier_path', 'shapes_classifier',
-           'ShapesFeatureExtractor', 'inception_weights_path', 'extract_features', 'save_reference_stats',
-           'reference_statistics', 'sidecar_recipe', 'evaluate_samples', 'record_evaluation', 'checkpoint_step',
-           'evaluate_run_checkpoints', 'stage_sampler', 'curve', 'steps_to_reach', 'speedup', 'plot_convergence',
-           'RunComparison', 'compare_runs', 'compare_runs_widget']
+           'gaussian_blur', 'classifier_accuracy', 'train_shapes_classifier', 'shapes_classifier_path',
+           'shapes_classifier', 'ShapesFeatureExtractor', 'inception_weights_path', 'extract_features',
+           'save_reference_stats', 'reference_statistics', 'sidecar_recipe', 'evaluate_samples', 'record_evaluation',
+           'checkpoint_step', 'evaluate_run_checkpoints', 'stage_sampler', 'curve', 'steps_to_reach', 'speedup',
+           'plot_convergence', 'RunComparison', 'compare_runs', 'compare_runs_widget']
 
 # %% ../nbs/13_evaluate.ipynb #2a6679d6
 def _psd_sqrt(s:np.ndarray) -> np.ndarray:
@@ -120,14 +120,32 @@ class ShapesCNN(nn.Module):
         return f, self.head(f)                                                 # (B, 128), (B, 10)
 
 # %% ../nbs/13_evaluate.ipynb #fceb94e2
-def _augment(x:torch.Tensor, g:torch.Generator) -> torch.Tensor:
-    "Random horizontal flip and +-2 px translation of uint8 (B, 3, H, W)."
+def gaussian_blur(x:torch.Tensor, sigma:torch.Tensor, radius:int=3) -> torch.Tensor:
+    "Blur float (B, C, H, W) images, image i with a Gaussian of std `sigma[i]` pixels (separable, replicate padding)."
+    B, C, H, W = x.shape
+    k = torch.arange(-radius, radius + 1, dtype=x.dtype)
+    w = torch.exp(-k[None]**2 / (2 * sigma[:, None].to(x.dtype).clamp_min(1e-3)**2))       # (B, 2r+1)
+    w = (w / w.sum(1, keepdim=True)).repeat_interleave(C, 0)                                  # (B*C, 2r+1)
+    y = F.pad(x.reshape(1, B * C, H, W), (radius,) * 4, mode='replicate')
+    y = F.conv2d(y, w[:, None, None, :], groups=B * C)                                        # along W
+    y = F.conv2d(y, w[:, None, :, None], groups=B * C)                                        # along H
+    return y.reshape(B, C, H, W)
+
+def _augment(x:torch.Tensor, g:torch.Generator, degrade:float=0.5) -> torch.Tensor:
+    """Random flip and +-2 px translation of uint8 (B, 3, H, W); a fraction `degrade` of the images is also blurred
+    (std U(0, 1.5) px) and given Gaussian noise (std U(0, 8) grey levels), so the classifier still recognises the
+    shapes in the slightly soft images a small VAE decodes. Returns float in [0, 255]."""
     B, _, H, W = x.shape
     flip = torch.rand(B, generator=g) < 0.5
     x = torch.where(flip[:, None, None, None], x.flip(-1), x)
     pad = F.pad(x.float(), (2, 2, 2, 2), mode='replicate')                   # (B, 3, H+4, W+4)
     dy, dx = torch.randint(0, 5, (2,), generator=g).tolist()
-    return pad[:, :, dy:dy + H, dx:dx + W]
+    x = pad[:, :, dy:dy + H, dx:dx + W]
+    if degrade <= 0: return x
+    soft = gaussian_blur(x, torch.rand(B, generator=g) * 1.5)
+    soft = soft + torch.randn(soft.shape, generator=g) * torch.rand(B, 1, 1, 1, generator=g) * 8
+    use = (torch.rand(B, generator=g) < degrade)[:, None, None, None]
+    return torch.where(use, soft, x).clamp(0, 255)
 
 @torch.no_grad()
 def classifier_accuracy(model:nn.Module, images:torch.Tensor, labels:torch.Tensor, batch_size:int=500) -> float:
@@ -152,7 +170,9 @@ def train_shapes_classifier(path, steps:int=500, batch_size:int=64, lr:float=3e-
         loss = F.cross_entropy(model(_augment(xtr[idx], g))[1], ytr[idx], label_smoothing=0.05)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
     torch.set_num_threads(threads)
-    report = {'val_accuracy': classifier_accuracy(model, xva, yva), 'train_seconds': round(time.time() - t0, 1),
+    xva_soft = gaussian_blur(xva.float(), torch.ones(len(xva))).round().to(torch.uint8)   # the val split blurred, std 1 px
+    report = {'val_accuracy': classifier_accuracy(model, xva, yva), 'val_accuracy_blur1': classifier_accuracy(model, xva_soft, yva),
+              'train_seconds': round(time.time() - t0, 1),
               'steps': steps, 'batch_size': batch_size, 'final_loss': loss.item(), 'size': size, 'seed': seed}
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     with atomic_path(path/'model.safetensors') as tmp: save_file(model.state_dict(), str(tmp))
@@ -161,13 +181,8 @@ def train_shapes_classifier(path, steps:int=500, batch_size:int=64, lr:float=3e-
 
 def shapes_classifier_path(size:int=32, steps:int=500) -> Path:
     "The cached shapes classifier folder (trained on first use, once even across processes)."
-    path = cache_dir()/'classifier'/f'shapes-cnn-{size}px-{steps}steps-v1'
-    if not (path/'report.json').exists():
-        with file_lock(str(path) + '.lock'):
-            if not (path/'report.json').exists():
-                print(f'training the shapes classifier into {path} (once; under a minute)')
-                train_shapes_classifier(path, steps=steps, size=size)
-    return path
+    return build_once(cache_dir()/'classifier'/f'shapes-cnn-{size}px-{steps}steps-v2',
+                      lambda p: train_shapes_classifier(p, steps=steps, size=size), 'report.json', 'the shapes classifier (under a minute)')
 
 def shapes_classifier(size:int=32) -> ShapesCNN:
     "The frozen, cached shapes classifier."

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from diffusers import AutoencoderKL
 
-from .core import (ConfigError, DataError, check, choice, cache_dir, file_lock, get_device, autocast,
+from .core import (ConfigError, DataError, check, choice, cache_dir, file_lock, build_once, get_device, autocast,
                          resolve_precision, seed_everything, progress, atomic_write_text)
 
 # %% auto #0
@@ -176,13 +176,8 @@ def train_small_vae(out_dir, size:int=32, steps:int=800, batch_size:int=32, lr:f
 
 def builtin_vae_path(size:int=32, steps:int=800) -> Path:
     "The small offline VAE's folder in `cache_dir()`, trained on first use (once, even across processes)."
-    path = cache_dir()/'vae'/f'shapes-{size}px-f4c4-{steps}steps-v1'
-    if not (path/'config.json').exists():
-        with file_lock(str(path) + '.lock'):
-            if not (path/'config.json').exists():
-                print(f'training the small offline VAE into {path} (once; a few CPU minutes)')
-                train_small_vae(path, size=size, steps=steps)
-    return path
+    return build_once(cache_dir()/'vae'/f'shapes-{size}px-f4c4-{steps}steps-v1', lambda p: train_small_vae(p, size=size, steps=steps),
+                      'config.json', 'the small offline VAE (a few CPU minutes)')
 
 def builtin_vae(size:int=32, device='auto', precision:str='auto') -> FrozenVAE:
     "The small offline VAE trained on the built-in shapes, frozen."

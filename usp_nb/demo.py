@@ -4,7 +4,7 @@
 
 # %% ../nbs/17_demo.ipynb #a7c08832
 from __future__ import annotations
-import json, math, time, shutil
+import json, math, os, time, shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -13,14 +13,15 @@ from fastcore.script import call_parse
 from .core import Config, check, choice, ConfigError, atomic_write_text, get_device, seed_everything, progress
 
 # %% auto #0
-__all__ = ['DEMO_PRESETS', 'DemoConfig', 'demo_config', 'run_stage', 'side_by_side', 'write_report', 'run_demo', 'demo_cli']
+__all__ = ['DEMO_PRESETS', 'DemoConfig', 'demo_config', 'run_stage', 'side_by_side', 'seed_spread', 'write_report', 'run_demo',
+           'demo_cli']
 
 # %% ../nbs/17_demo.ipynb #9e13c956
 DEMO_PRESETS = {
     'fast':    dict(pretrain_steps=200,  pretrain_batch=64, train_steps=200,  eval_every=100, n_eval=256, sample_steps=10,
                     batch_size=32, probe_n=2000, probe_epochs=10, seeds=(0,)),
-    'default': dict(pretrain_steps=1000, train_steps=1000, eval_every=200, n_eval=400, sample_steps=10, seeds=(0,)),
-    'large':   dict(pretrain_steps=6000, train_steps=4000, eval_every=500, n_eval=1000, sample_steps=20, seeds=(0, 1)),
+    'default': dict(pretrain_steps=1000, train_steps=1000, eval_every=200, n_eval=400, sample_steps=10, seeds=(0, 1)),
+    'large':   dict(pretrain_steps=3000, train_steps=3000, eval_every=500, n_eval=500, sample_steps=20, seeds=(0, 1)),
 }
 
 @dataclass
@@ -48,8 +49,11 @@ class DemoConfig(Config):
     cfg_scale: float = 2.0           # classifier-free guidance for the evaluated samples
     probe_n: int = 4000              # training latents of the linear probe (validation: the 'val' split)
     probe_epochs: int = 30           # linear-probe epochs (MAE: 90)
+    probe_base_lr: float = 6.4       # LARS lr of the probe: MAE's *absolute* lr (base 0.1 x 16384/256), see `probe`
+    val_n: int = 512                 # validation latents of the generators' validation loss (fixed t and noise)
     device: str = 'auto'
-    threads: int|None = None         # CPU threads for torch (None: torch's default); 1 is faster on a CPU shared with other jobs
+    threads: int|None = None         # CPU threads for torch per process (None: cores / workers)
+    workers: int|None = None         # processes for the generator runs (None: up to 2 on a CPU, 1 on a GPU)
 
     def validate(self):
         choice('preset', self.preset, DEMO_PRESETS)
@@ -59,6 +63,7 @@ class DemoConfig(Config):
             check(isinstance(getattr(self, k), int) and getattr(self, k) >= 1, f'{k}={getattr(self, k)!r} must be an integer >= 1')
         check(self.train_steps % self.eval_every == 0, f'train_steps={self.train_steps} must be a multiple of '
               f'eval_every={self.eval_every} so that the last step is an evaluated checkpoint')
+        check(self.workers is None or (isinstance(self.workers, int) and self.workers >= 1), f'workers={self.workers!r} must be None or an integer >= 1')
         check(self.train_steps // self.eval_every >= 2, f'train_steps/eval_every = {self.train_steps // self.eval_every}: '
               'a curve needs at least 2 evaluated checkpoints; lower eval_every')
 
@@ -150,14 +155,18 @@ def _train_cfg(cfg:DemoConfig, d:Path, seed:int, init_from):
     return TrainConfig(model=cfg.model, run_dir=str(d), init_from=init_from,
                        init_num_blocks=cfg.init_num_blocks if init_from else None, image_size=cfg.image_size,
                        steps=cfg.train_steps, batch_size=cfg.batch_size, lr=cfg.lr, ema_decay=cfg.ema_decay, seed=seed,
-                       log_every=max(1, cfg.train_steps // 50), ckpt_every=cfg.eval_every, keep_last=n_ck + 1, device=cfg.device)
+                       log_every=max(1, cfg.train_steps // 50), ckpt_every=cfg.eval_every, keep_last=n_ck + 1, device=cfg.device,
+                       val_every=cfg.eval_every, val_n=cfg.val_n)
 
 def _stage_train(cfg:DemoConfig, d:Path, seed:int, init_from) -> dict:
     from usp_nb.train import train_generator
     r = train_generator(_train_cfg(cfg, d, seed, init_from))
-    ips = [row['img_per_s'] for row in __import__('usp_nb.core', fromlist=['RunDir']).RunDir(d).metrics() if 'img_per_s' in row]
+    from usp_nb.core import RunDir
+    rows = RunDir(d).metrics()
+    ips = [row['img_per_s'] for row in rows if 'img_per_s' in row]
     return {k: r[k] for k in ('step', 'first_loss', 'loss', 'checkpoint')} | {
-        'sec_per_step': round(cfg.batch_size / float(np.median(ips)), 4) if ips else None}
+        'sec_per_step': round(cfg.batch_size / float(np.median(ips)), 4) if ips else None,
+        'val_curve': [(row['step'], row['val_loss']) for row in rows if 'val_loss' in row]}
 
 def _stage_eval(cfg:DemoConfig, d:Path, train_dir:Path) -> dict:
     from usp_nb.core import RunDir
@@ -174,7 +183,7 @@ def _stage_eval(cfg:DemoConfig, d:Path, train_dir:Path) -> dict:
     return {'curve': rows, 'final_grid': rows[-1]['grid']}
 
 # %% ../nbs/17_demo.ipynb #06ff25db
-def _speedups(curves:dict, seeds) -> list[dict]:
+def _speedups(curves:dict, seeds, val_curves:dict|None=None) -> list[dict]:
     from usp_nb.evaluate import steps_to_reach, speedup
     out = []
     for s in seeds:
@@ -186,7 +195,18 @@ def _speedups(curves:dict, seeds) -> list[dict]:
                     'speedup': speedup(cs, cu), 'lower_bound': n_u is not None and n_u <= cu[0][0],
                     'scratch_final_acc': curves[f'scratch-s{s}'][-1]['class_accuracy'],
                     'usp_final_acc': curves[f'usp-s{s}'][-1]['class_accuracy']})
+        if val_curves and val_curves.get(f'scratch-s{s}') and val_curves.get(f'usp-s{s}'):
+            vs, vu = val_curves[f'scratch-s{s}'], val_curves[f'usp-s{s}']
+            out[-1] |= {'scratch_final_val_loss': vs[-1][1], 'usp_final_val_loss': vu[-1][1], 'val_loss_speedup': speedup(vs, vu),
+                        'val_loss_lower_bound': (steps_to_reach(vu, vs[-1][1]) or 0) == vu[0][0]}
     return out
+
+def seed_spread(curves:dict, init:str, key:str='FD_shapes') -> float|None:
+    "Largest difference between seeds of the same init at a common checkpoint (None with one seed): the noise floor."
+    runs = [c for n, c in curves.items() if n.startswith(f'{init}-s')]
+    if len(runs) < 2: return None
+    vals = [[r[key] if isinstance(r, dict) else r[1] for r in c] for c in runs]
+    return float(max(max(col) - min(col) for col in zip(*vals)))
 
 def _stage_probe(cfg:DemoConfig, d:Path, mlm_ckpt) -> dict:
     from usp_nb.latents import builtin_latent_cache
@@ -196,23 +216,27 @@ def _stage_probe(cfg:DemoConfig, d:Path, mlm_ckpt) -> dict:
     tr, va = builtin_latent_cache(cfg.image_size), builtin_latent_cache(cfg.image_size, split='val')
     (ztr, ytr), (zva, yva) = cache_arrays(tr, cfg.probe_n), cache_arrays(va)
     out = {}
+    lin = dict(epochs=cfg.probe_epochs, warmup_epochs=max(1, cfg.probe_epochs // 9), base_lr=cfg.probe_base_lr)
     for name in ('random init', 'USP pretrained'):
         seed_everything(0)
         m = create_mlm(cfg.mlm_preset, image_size=cfg.image_size, latent_channels=tr.latent_shape[0])
         if name == 'USP pretrained': m.load_state_dict(load_mlm_checkpoint(mlm_ckpt), strict=False)
         f_tr, f_va = mlm_features(m, ztr, 'cls'), mlm_features(m, zva, 'cls')
         a_tr, a_va = mlm_features(m, ztr, 'avg'), mlm_features(m, zva, 'avg')
-        out[name] = {'linear (cls, LARS)': linear_probe(f_tr, ytr, f_va, yva, epochs=cfg.probe_epochs,
-                                                        warmup_epochs=max(1, cfg.probe_epochs // 9))['accuracy'],
+        out[name] = {'linear (cls, LARS)': linear_probe(f_tr, ytr, f_va, yva, **lin)['accuracy'],
+                     'linear (avg tokens, LARS)': linear_probe(a_tr, ytr, a_va, yva, **lin)['accuracy'],
                      'ridge (avg tokens)': ridge_probe(a_tr, ytr, a_va, yva)}
-    return {'accuracy': out, 'n_train': len(ztr), 'n_val': len(zva), 'epochs': cfg.probe_epochs}
+    raw = {'linear (cls, LARS)': None, 'linear (avg tokens, LARS)': linear_probe(ztr.flatten(1), ytr, zva.flatten(1), yva, **lin)['accuracy'],
+           'ridge (avg tokens)': ridge_probe(ztr.flatten(1), ytr, zva.flatten(1), yva)}
+    return {'accuracy': out, 'raw_latents': raw, 'n_train': len(ztr), 'n_val': len(zva), 'epochs': cfg.probe_epochs,
+            'base_lr': cfg.probe_base_lr}
 
 # %% ../nbs/17_demo.ipynb #681a46ac
 def _fmt(v, nd=3):
     if v is None: return 'n/a'
     return f'{v:.{nd}g}' if isinstance(v, float) else str(v)
 
-def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_seconds:float) -> Path:
+def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_seconds:float, val_curves:dict|None=None) -> Path:
     "Write `report.md` and its figures into `cfg.root`; returns the report path."
     from usp_nb.evaluate import plot_convergence
     import matplotlib.pyplot as plt
@@ -223,6 +247,11 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
         plot_convergence({n: [(r['step'], r[key]) for r in c] for n, c in curves.items()}, ylabel=ylabel, ax=ax,
                          logy=key == 'FD_shapes', title=f'{ylabel} vs generator step')
         figs[key] = _save_fig(fig, root/f'curve_{key}.png').name
+    val_curves = {n: c for n, c in (val_curves or {}).items() if c}
+    if val_curves:
+        fig, ax = plt.subplots(figsize=(5, 3.2), dpi=70)
+        plot_convergence(val_curves, ylabel='validation loss', ax=ax, title='validation loss (fixed t and noise) vs step')
+        figs['val_loss'] = _save_fig(fig, root/'curve_val_loss.png').name
     for s in cfg.seeds:
         side_by_side({f'scratch, step {cfg.train_steps}': Path(stages[f'eval-scratch-s{s}']['result']['final_grid']),
                       f'USP, step {cfg.train_steps}': Path(stages[f'eval-usp-s{s}']['result']['final_grid'])},
@@ -241,6 +270,24 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
         sp = 'never reached' if r['speedup'] is None else f"{'>= ' if r['lower_bound'] else ''}{r['speedup']:.2f}x"
         L.append(f"| {r['seed']} | {_fmt(r['scratch_final_FD'])} | {_fmt(r['usp_final_FD'])} | {_fmt(r['scratch_steps'])} | "
                  f"{_fmt(r['usp_steps'])} | {sp} | {_fmt(r['scratch_final_acc'])} | {_fmt(r['usp_final_acc'])} |")
+    spread = seed_spread(curves, 'scratch')
+    gaps = [r['scratch_final_FD'] - r['usp_final_FD'] for r in speedups]
+    if spread is None:
+        L += ['', '**Noise**: one seed, so no seed-to-seed spread to compare with; read the speed-up as an anecdote.']
+    else:
+        verdict = ('larger than' if min(gaps) > spread else 'within')
+        L += ['', f'**Noise**: the final-FD gap scratch - USP per seed is {", ".join(f"{g:+.3g}" for g in gaps)}; the spread '
+              f'between seeds of the scratch runs (largest difference at any checkpoint) is {spread:.3g}. The gap is '
+              f'**{verdict}** that spread{"" if verdict == "larger than" else ": no effect is claimed"}.']
+    if any('val_loss_speedup' in r for r in speedups):
+        L += ['', '| seed | scratch final val loss | USP final val loss | val-loss speed-up |', '|---|---|---|---|']
+        for r in speedups:
+            if 'val_loss_speedup' not in r: continue
+            vsp = 'never reached' if r['val_loss_speedup'] is None else f"{'>= ' if r['val_loss_lower_bound'] else ''}{r['val_loss_speedup']:.2f}x"
+            L.append(f"| {r['seed']} | {r['scratch_final_val_loss']:.4f} | {r['usp_final_val_loss']:.4f} | {vsp} |")
+        vspread = seed_spread(val_curves, 'scratch')
+        if vspread is not None:
+            L += ['', f'Validation-loss spread between scratch seeds: {vspread:.4f} (same fixed timesteps and noise for every run).']
     v = stages['vae']['result']
     if 'recon_FD_shapes' in v:
         L += ['', f'Reference points: VAE reconstructions of real validation images (the best any generator of these latents '
@@ -249,7 +296,8 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
     L += ['', 'Speed-up = steps scratch needed for its final FD / steps USP needed to reach the same FD (linear '
           'interpolation between evaluated checkpoints; ">=" when USP was already there at its first evaluation). '
           'Read it against the seed-to-seed spread of the table: a difference within it is noise, not a win.', '',
-          '## Convergence', '', f'![FD]({figs["FD_shapes"]}) ![accuracy]({figs["class_accuracy"]})', '',
+          '## Convergence', '', f'![FD]({figs["FD_shapes"]}) ![accuracy]({figs["class_accuracy"]})'
+          + (f' ![validation loss]({figs["val_loss"]})' if 'val_loss' in figs else ''), '',
           '| run | ' + ' | '.join(f'step {r["step"]}' for r in next(iter(curves.values()))) + ' |',
           '|---|' + '---|' * len(next(iter(curves.values())))]
     for n, c in curves.items():
@@ -263,10 +311,14 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
           '## Pretraining and probe', '',
           f'MLM loss {_fmt(stages["pretrain"]["result"]["first_loss"])} -> {_fmt(stages["pretrain"]["result"]["loss"])} '
           f'over {cfg.pretrain_steps} steps (peak lr {cfg.pretrain_lr}).', '',
-          'Probes of the frozen MLM encoder on the validation split (`probe`): MAE linear probe on the cls token '
-          f'({cfg.probe_epochs} epochs, LARS) and a closed-form ridge probe on mean-pooled tokens.', '',
-          '| encoder | linear (cls, LARS) | ridge (avg tokens) |', '|---|---|---|']
-    L += [f'| {k} | ' + ' | '.join(f'{v:.3f}' for v in a.values()) + ' |' for k, a in stages['probe']['result']['accuracy'].items()]
+          'Probes of the frozen MLM encoder on the validation split (`probe`): MAE linear probe (BatchNorm without affine + '
+          f'Linear, LARS at lr {cfg.probe_base_lr}, {cfg.probe_epochs} epochs) on the cls token and on mean-pooled patch tokens, '
+          'and a closed-form ridge probe on mean-pooled tokens. The last row probes the raw latent values (no encoder).', '']
+    pr = stages['probe']['result']
+    cols = list(next(iter(pr['accuracy'].values())))
+    L += ['| encoder | ' + ' | '.join(cols) + ' |', '|---' * (len(cols) + 1) + '|']
+    rows = {**pr['accuracy'], **({'raw latents (flattened)': pr['raw_latents']} if 'raw_latents' in pr else {})}
+    L += [f'| {k} | ' + ' | '.join('n/a' if a.get(c) is None else f'{a[c]:.3f}' for c in cols) + ' |' for k, a in rows.items()]
     L += ['', '## Time per stage', '', 'Wall seconds as measured, and CPU seconds of this process / torch threads: the time '
           'the stage takes on an otherwise idle machine (the wall time is inflated when other jobs share the CPU).', '',
           '| stage | wall s | CPU s / threads | this run |', '|---|---|---|---|']
@@ -283,10 +335,38 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
     return p
 
 # %% ../nbs/17_demo.ipynb #837483ce
+def _workers(cfg:DemoConfig, n_jobs:int) -> int:
+    "Processes for the generator runs: `cfg.workers`, else up to 2 on a CPU with >= 2 cores, 1 on a GPU."
+    if cfg.workers: return max(1, min(cfg.workers, n_jobs))
+    if get_device(cfg.device).type != 'cpu': return 1
+    return max(1, min(2, n_jobs, (os.cpu_count() or 1)))
+
+def _threads(cfg:DemoConfig, workers:int) -> int:
+    return cfg.threads or max(1, (os.cpu_count() or 1) // workers)
+
+def _generator_stages(cfg:DemoConfig, s:int, init:str, log=print) -> dict:
+    "Train and evaluate one generator run (`init` 'scratch' or 'usp', seed `s`), or reuse the finished stages."
+    root, c = cfg.root, cfg.to_dict()
+    pick = lambda *ks: {k: c[k] for k in ks}
+    pcfg = pick('image_size', 'mlm_preset', 'pretrain_steps', 'pretrain_batch', 'pretrain_lr', 'pretrain_warmup')
+    tcfg = pick('image_size', 'model', 'train_steps', 'batch_size', 'lr', 'ema_decay', 'eval_every', 'val_n')
+    ecfg = pick('n_eval', 'sampler', 'sample_steps', 'cfg_scale')
+    name, init_from = f'{init}-s{s}', (str(root/'pretrain') if init == 'usp' else None)
+    tc = {**tcfg, 'seed': s, 'init': init} | ({'pretrain': pcfg, 'init_num_blocks': cfg.init_num_blocks} if init == 'usp' else {})
+    out = {f'train-{name}': run_stage(root, f'train-{name}', tc, lambda d: _stage_train(cfg, d, s, init_from), log)}
+    out[f'eval-{name}'] = run_stage(root, f'eval-{name}', {**tc, **ecfg}, lambda d: _stage_eval(cfg, d, root/f'train-{name}'), log)
+    return out
+
+def _generator_job(cfg_dict:dict, s:int, init:str, threads:int):
+    "A worker process's share: one generator run, quietly."
+    os.environ['USP_NB_QUIET'] = '1'
+    torch.set_num_threads(threads)
+    _generator_stages(DemoConfig.from_dict(cfg_dict), s, init, log=lambda m: None)
+
 def run_demo(cfg:DemoConfig, log=print) -> dict:
     "The built-in end-to-end USP run; returns stages, curves, speed-ups and the report path."
     t0 = time.time()
-    if cfg.threads: torch.set_num_threads(cfg.threads)
+    torch.set_num_threads(cfg.threads or os.cpu_count() or 1)
     root = cfg.root; root.mkdir(parents=True, exist_ok=True)
     atomic_write_text(root/'demo_config.json', json.dumps(cfg.to_dict(), indent=1))
     c = cfg.to_dict()
@@ -297,23 +377,28 @@ def run_demo(cfg:DemoConfig, log=print) -> dict:
     pcfg = pick('image_size', 'mlm_preset', 'pretrain_steps', 'pretrain_batch', 'pretrain_lr', 'pretrain_warmup')
     st['pretrain'] = run_stage(root, 'pretrain', pcfg, lambda d: _stage_pretrain(cfg, d), log)
     mlm_ckpt = st['pretrain']['result']['checkpoint']
-    tcfg = pick('image_size', 'model', 'train_steps', 'batch_size', 'lr', 'ema_decay', 'eval_every')
-    ecfg = pick('n_eval', 'sampler', 'sample_steps', 'cfg_scale')
-    curves = {}
-    for s in cfg.seeds:
-        for init in ('scratch', 'usp'):
-            name = f'{init}-s{s}'
-            init_from = str(root/'pretrain') if init == 'usp' else None
-            tc = {**tcfg, 'seed': s, 'init': init} | ({'pretrain': pcfg, 'init_num_blocks': cfg.init_num_blocks} if init == 'usp' else {})
-            st[f'train-{name}'] = run_stage(root, f'train-{name}', tc,
-                                            lambda d, s=s, i=init_from: _stage_train(cfg, d, s, i), log)
-            st[f'eval-{name}'] = run_stage(root, f'eval-{name}', {**tc, **ecfg},
-                                           lambda d, n=name: _stage_eval(cfg, d, root/f'train-{n}'), log)
-            curves[name] = st[f'eval-{name}']['result']['curve']
-    st['probe'] = run_stage(root, 'probe', {**pcfg, **pick('probe_n', 'probe_epochs')}, lambda d: _stage_probe(cfg, d, mlm_ckpt), log)
-    sp = _speedups(curves, cfg.seeds)
+    jobs = [(s, init) for s in cfg.seeds for init in ('scratch', 'usp')]
+    workers = _workers(cfg, len(jobs))
+    if workers > 1:                      # the paired runs are independent: one process each, `workers` at a time
+        import concurrent.futures as cf, multiprocessing as mp
+        todo = [j for j in jobs if not (root/f'eval-{j[1]}-s{j[0]}'/'stage.json').exists()]
+        if todo:
+            log(f'[generators] {len(todo)} runs (train + eval) in {workers} processes, '
+                f'{_threads(cfg, workers)} torch thread(s) each; progress bars are off in the workers')
+            from usp_nb.demo import _generator_job as job     # by module path, so a notebook's own definitions are not pickled
+            with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) as ex:
+                futs = {ex.submit(job, cfg.to_dict(), s, init, _threads(cfg, workers)): (s, init) for s, init in todo}
+                for f in progress(cf.as_completed(futs), total=len(futs), desc='generator runs'):
+                    f.result(); s, init = futs[f]; log(f'[train-{init}-s{s}] [eval-{init}-s{s}] finished')
+    curves, val_curves = {}, {}
+    for s, init in jobs:                 # in this process: runs what is left (workers == 1) or reuses what the workers did
+        st |= _generator_stages(cfg, s, init, log)
+        curves[f'{init}-s{s}'] = st[f'eval-{init}-s{s}']['result']['curve']
+        val_curves[f'{init}-s{s}'] = st[f'train-{init}-s{s}']['result'].get('val_curve') or []
+    st['probe'] = run_stage(root, 'probe', {**pcfg, **pick('probe_n', 'probe_epochs', 'probe_base_lr')}, lambda d: _stage_probe(cfg, d, mlm_ckpt), log)
+    sp = _speedups(curves, cfg.seeds, val_curves)
     total = time.time() - t0
-    report = write_report(cfg, st, curves, sp, total)
+    report = write_report(cfg, st, curves, sp, total, val_curves)
     log(f'report: {report} ({total:.1f}s)')
     return {'stages': st, 'curves': curves, 'speedups': sp, 'report': str(report), 'seconds': round(total, 2)}
 
@@ -328,12 +413,13 @@ def demo_cli(
     train_steps:int=None,    # override the preset
     eval_every:int=None,     # override the preset
     device:str='auto',       # auto | cpu | cuda
-    threads:int=None,        # torch CPU threads (default: torch's; 1 helps on a busy shared CPU)
+    threads:int=None,        # torch CPU threads per process (default: cores / workers)
+    workers:int=None,        # processes for the generator runs (default: up to 2 on a CPU, 1 on a GPU)
 ):
     "Run the built-in end-to-end USP demo and write its report."
     seeds_t = tuple(int(s) for s in seeds.split(',')) if seeds else None
     cfg = demo_config('fast' if fast else preset, out_dir=out_dir, seeds=seeds_t, pretrain_steps=pretrain_steps,
-                      train_steps=train_steps, eval_every=eval_every, device=device, threads=threads)
+                      train_steps=train_steps, eval_every=eval_every, device=device, threads=threads, workers=workers)
     res = run_demo(cfg)
     for r in res['speedups']:
         print(f"seed {r['seed']}: scratch final FD {r['scratch_final_FD']:.3g}, USP final FD {r['usp_final_FD']:.3g}, "

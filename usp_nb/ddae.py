@@ -358,21 +358,17 @@ def _train_stage(cfg:AblationConfig, d:Path, variant:str, seed:int, mlm_ckpt) ->
 
 def _eval_stage(cfg:AblationConfig, d:Path, train_dir:Path) -> dict:
     from usp_nb.core import RunDir
-    from usp_nb.sample import SampleConfig, sample
-    from usp_nb.evaluate import evaluate_samples, checkpoint_step
+    from usp_nb.evaluate import evaluate_run_checkpoints, stage_sampler
     from usp_nb.transfer import load_dit
     from usp_nb.dit import DiTConfig
     from usp_nb.train import make_objective
     from usp_nb.latents import builtin_latent_cache
     from usp_nb.probe import cache_arrays, diffusion_probe_grid
-    curve = []
-    for ck in RunDir(train_dir).checkpoints():
-        step = checkpoint_step(ck)
-        side = sample(SampleConfig(checkpoint=str(ck), out_dir=str(d/f'step-{step:08d}'), num_samples=cfg.n_eval,
-                                   batch_size=min(cfg.n_eval, 500), sampler=cfg.sampler, steps=cfg.sample_steps,
-                                   cfg_scale=cfg.cfg_scale, labels='balanced', seed=0, grid_n=20, device=cfg.device))
-        r = evaluate_samples(side['samples'], recipe={'checkpoint': ck.name})
-        curve.append({'step': step, 'FD_shapes': r['FD_shapes'], 'class_accuracy': r.get('class_accuracy')})
+    fn = stage_sampler(out_root=d, num_samples=cfg.n_eval, batch_size=min(cfg.n_eval, 500), sampler=cfg.sampler, steps=cfg.sample_steps,
+                       cfg_scale=cfg.cfg_scale, labels='balanced', seed=0, grid_n=20, device=cfg.device)
+    curve = [{'step': step, 'FD_shapes': r['FD_shapes'], 'class_accuracy': r.get('class_accuracy')}
+             for step, r in evaluate_run_checkpoints(train_dir, fn, record=False)]
+    ck = RunDir(train_dir).checkpoints()[-1]
     meta = json.loads((ck/'meta.json').read_text())
     ema = load_dit(ck, DiTConfig.from_dict(meta['model_config']), prefer=('ema',)).eval()
     tr, va = builtin_latent_cache(cfg.image_size), builtin_latent_cache(cfg.image_size, split='val')

@@ -169,17 +169,11 @@ def _stage_train(cfg:DemoConfig, d:Path, seed:int, init_from) -> dict:
         'val_curve': [(row['step'], row['val_loss']) for row in rows if 'val_loss' in row]}
 
 def _stage_eval(cfg:DemoConfig, d:Path, train_dir:Path) -> dict:
-    from usp_nb.core import RunDir
-    from usp_nb.sample import SampleConfig, sample
-    from usp_nb.evaluate import evaluate_samples, checkpoint_step
-    rows = []
-    for ck in RunDir(train_dir).checkpoints():
-        step = checkpoint_step(ck)
-        side = sample(SampleConfig(checkpoint=str(ck), out_dir=str(d/f'step-{step:08d}'), num_samples=cfg.n_eval,
-                                   batch_size=min(cfg.n_eval, 500), sampler=cfg.sampler, steps=cfg.sample_steps,
-                                   cfg_scale=cfg.cfg_scale, labels='balanced', seed=0, grid_n=40, device=cfg.device))
-        r = evaluate_samples(side['samples'], recipe={'checkpoint': ck.name})      # the rest of the recipe: the sampler's sidecar
-        rows.append({'step': step, 'FD_shapes': r['FD_shapes'], 'class_accuracy': r['class_accuracy'], 'grid': side['grid']})
+    from usp_nb.evaluate import evaluate_run_checkpoints, stage_sampler
+    fn = stage_sampler(out_root=d, num_samples=cfg.n_eval, batch_size=min(cfg.n_eval, 500), sampler=cfg.sampler, steps=cfg.sample_steps,
+                       cfg_scale=cfg.cfg_scale, labels='balanced', seed=0, grid_n=40, device=cfg.device)
+    rows = [{'step': step, 'FD_shapes': r['FD_shapes'], 'class_accuracy': r['class_accuracy'], 'grid': str(d/f'step-{step:08d}'/'grid.png')}
+            for step, r in evaluate_run_checkpoints(train_dir, fn, record=False)]   # the rest of the recipe: the sampler's sidecar
     return {'curve': rows, 'final_grid': rows[-1]['grid']}
 
 # %% ../nbs/17_demo.ipynb #06ff25db

@@ -411,11 +411,14 @@ def evaluate_run_checkpoints(run_dir,                # a run directory with chec
         out.append((step, res))
     return out
 
-def stage_sampler(**sample_kwargs):
-    "A `sample_fn` for `evaluate_run_checkpoints` that runs the sampling stage (`usp_nb.sample.sample`) on each checkpoint."
+def stage_sampler(out_root=None, **sample_kwargs):
+    """A `sample_fn` for `evaluate_run_checkpoints` that runs the sampling stage (`usp_nb.sample.sample`) on each
+    checkpoint: into `out_root/step-XXXXXXXX/` (samples.npz, grid.png, samples.json) when `out_root` is given, else
+    under the run's `samples/`."""
     def fn(ckpt) -> Path:
         from usp_nb.sample import SampleConfig, sample
-        return Path(sample(SampleConfig(checkpoint=str(ckpt), **sample_kwargs))['samples'])
+        kw = {**sample_kwargs, **({'out_dir': str(Path(out_root)/f'step-{checkpoint_step(ckpt):08d}')} if out_root else {})}
+        return Path(sample(SampleConfig(checkpoint=str(ckpt), **kw))['samples'])
     return fn
 
 def curve(results, key:str='FD_shapes') -> list[tuple[int, float]]:

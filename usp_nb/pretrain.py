@@ -17,9 +17,9 @@ from .core import (Config, check, choice, ConfigError, DataError, CheckpointErro
 from .mlm import MLMConfig, MLM_PRESETS, mlm_config, create_mlm, MaskedLatentViT
 
 # %% auto #0
-__all__ = ['DATA_SOURCES', 'LATENT_MODES', 'PretrainConfig', 'lr_at', 'adamw_impl', 'param_groups', 'OnlineLatentLoader',
-           'build_pretrain_data', 'NonFiniteLossError', 'pretrain', 'export_mae_checkpoint', 'load_mae_checkpoint',
-           'pretrain_cli', 'launch_local']
+__all__ = ['DATA_SOURCES', 'LATENT_MODES', 'PretrainConfig', 'lr_at', 'adamw_impl', 'param_groups', 'to_device',
+           'OnlineLatentLoader', 'build_pretrain_data', 'NonFiniteLossError', 'NonFiniteGuard', 'pretrain',
+           'export_mae_checkpoint', 'load_mae_checkpoint', 'pretrain_cli', 'launch_local']
 
 # %% ../nbs/06_pretrain.ipynb #aee01b79
 DATA_SOURCES = ('builtin', 'cache', 'folder')
@@ -105,6 +105,12 @@ def param_groups(model:nn.Module, weight_decay:float) -> list[dict]:
     return [{'params': no_decay, 'weight_decay': 0.0}, {'params': decay, 'weight_decay': weight_decay}]
 
 # %% ../nbs/06_pretrain.ipynb #1330589d
+def to_device(x:torch.Tensor, device) -> torch.Tensor:
+    "`x` on `device`; a CPU tensor bound for a GPU goes through pinned memory with a non-blocking copy (no host sync)."
+    device = torch.device(device)
+    if device.type != 'cuda' or x.device.type != 'cpu': return x.to(device)
+    return (x if x.is_pinned() else x.pin_memory()).to(device, non_blocking=True)
+
 class _SeededItems(torch.utils.data.Dataset):
     "Item `i` of `ds`, its random augmentation seeded by (seed, epoch, i)."
     def __init__(self, ds, seed:int, epoch:int): self.ds, self.seed, self.epoch = ds, seed, epoch
@@ -140,13 +146,14 @@ class OnlineLatentLoader:
         epoch, start = self.epoch, self.batch
         idx = self.indices(epoch)[start * self.bs: len(self) * self.bs]
         dl = torch.utils.data.DataLoader(torch.utils.data.Subset(_SeededItems(self.ds, self.seed, epoch), idx.tolist()),
-                                         batch_size=self.bs, shuffle=False, num_workers=self.num_workers)
+                                         batch_size=self.bs, shuffle=False, num_workers=self.num_workers,
+                                         pin_memory=self.device.type == 'cuda')   # pinned: the copies below need no host sync
         for k, (x, y) in enumerate(dl, start):
             gen = torch.Generator(self.vae.device_ if hasattr(self.vae, 'device_') else 'cpu')
             gen.manual_seed((self.seed * 1_000_003 + epoch * 10_007 + k * 101 + self.rank) % 2**62)
             z = self.vae.encode(x, mode=self.mode, generator=gen)            # (B, C, h, w) scaled latents
             self.batch = k + 1                                                # the state now points past this batch
-            yield z.float().to(self.device), y.to(self.device)
+            yield z.float().to(self.device), to_device(y, self.device)
         self.epoch, self.batch = epoch + 1, 0
 
     def forever(self):
@@ -155,7 +162,7 @@ class OnlineLatentLoader:
 
 # %% ../nbs/06_pretrain.ipynb #959cc11e
 def build_pretrain_data(cfg:PretrainConfig, rank:int=0, world_size:int=1, device='cpu'):
-    "The loader of `cfg.data` and the latent geometry: (loader, latent_shape (C, h, w), vae_downsample)."
+    "The loader of `cfg.data` and the latent geometry: (loader, latent_shape (C, h, w), vae_downsample). Cached latents come on the CPU (the step copies them with `to_device`), online ones on `device`."
     size = cfg.train_image_size
     if cfg.data in ('builtin', 'cache'):
         from usp_nb.latents import LatentCache, LatentLoader, builtin_latent_cache
@@ -164,7 +171,7 @@ def build_pretrain_data(cfg:PretrainConfig, rank:int=0, world_size:int=1, device
         check(size % h == 0, f'the latent cache holds {h}x{w} latents, which no integer VAE factor maps to image_size={size}; '
               'set image_size to the size the cache was written at')
         loader = LatentLoader(cache, cfg.batch_size, seed=cfg.seed, rank=rank, world_size=world_size,
-                              mode=cfg.latent_mode, drop_last=True, device=device)
+                              mode=cfg.latent_mode, drop_last=True, device='cpu')   # the step moves batches with `to_device`
         return loader, (C, h, w), size // h
     from usp_nb.data import ImageFolderDataset, usp_pretrain_transform
     vae = _vae(cfg, device)
@@ -182,6 +189,31 @@ def _vae(cfg:PretrainConfig, device):
 # %% ../nbs/06_pretrain.ipynb #bb1407df
 class NonFiniteLossError(FloatingPointError):
     "The training loss became NaN or infinite; the message names the step and the checkpoint to resume from."
+
+class NonFiniteGuard:
+    "The first step with a non-finite loss, recorded on the device without a host sync; `read` fetches it at a boundary."
+    def __init__(self, device):
+        self.step = torch.zeros((), dtype=torch.long, device=device)   # 1-based step of the first non-finite loss; 0: none
+        self.loss = torch.zeros((), device=device)                     # that loss (NaN or +-inf)
+
+    def update(self, step:int, loss:torch.Tensor, *more:torch.Tensor):
+        "Record `step` if `loss` (0-d), or any of `more` (e.g. the total with auxiliary losses), is not finite and nothing was recorded before."
+        val = loss.detach().float()
+        for m in more: val = torch.where(torch.isfinite(val), m.detach().float().sum(), val)   # the first non-finite one
+        new = ~torch.isfinite(val) & (self.step == 0)                  # (): a device bool, never read here
+        self.step.masked_fill_(new, step)
+        self.loss = torch.where(new, val, self.loss)
+
+    def read(self, *values:torch.Tensor, world:bool=False) -> tuple[int, float, list[float]]:
+        "(first bad step or 0, its loss, the Python values of the 0-d tensors `values`): one host transfer. `world`: agree over DDP ranks first."
+        step, loss = self.step, self.loss
+        if world:                                                      # every rank must stop at the same boundary
+            big = torch.iinfo(torch.long).max
+            step = torch.where(step > 0, step, big); dist.all_reduce(step, op=dist.ReduceOp.MIN)
+            step = torch.where(step == big, 0, step)
+            loss = torch.where(self.step == step, loss, float('nan'))  # another rank's bad loss: unknown here
+        out = torch.stack([step.double(), loss.double(), *[v.detach().double().reshape(()) for v in values]]).tolist()
+        return int(out[0]), out[1], out[2:]
 
 def _step_seed(seed:int, step:int) -> int: return (seed * 1_000_003 + step * 1_009 + 17) % 2**62
 
@@ -248,19 +280,21 @@ def pretrain(cfg:PretrainConfig) -> dict:
     batches = loader.forever()
     end = total if cfg.stop_at_step is None else min(total, cfg.stop_at_step)
     bar = progress(total=total, initial=step, rank=info.rank, desc=f'pretrain {cfg.preset}')
-    first = last = None; path = ck; t_last, n_img = time.time(), 0
+    first = last = first_t = None; path = ck; t_last, n_img = time.time(), 0
+    guard = NonFiniteGuard(device)
     model.train()
     while step < end:
         lr = lr_at(step, peak, total, warmup, cfg.min_lr)
         for g in opt.param_groups: g['lr'] = lr
         loss_sum = torch.zeros((), device=device)
         step_draws = model.draw_random(eff_batch, torch.Generator().manual_seed(_step_seed(cfg.seed, step)))  # the whole effective batch
+        step_draws = {k: to_device(v, device) for k, v in step_draws.items()}  # one copy per step, no host sync
         for micro in range(A):
             z, _ = next(batches)
-            z = z.to(device, non_blocking=True)
+            z = to_device(z, device)
             check(z.shape[0] == B, f'the loader gave a batch of {z.shape[0]}, expected batch_size={B} (use drop_last)', DataError)
             rows = slice(micro * B * W + info.rank, (micro + 1) * B * W, W)   # (B,) rows j*W + r of micro-batch m
-            draws = {k: v[rows].to(device) for k, v in step_draws.items()}        # this rank's rows of this micro-batch
+            draws = {k: v[rows] for k, v in step_draws.items()}              # this rank's rows of this micro-batch
             sync = micro == A - 1 or not info.enabled
             with (ddp.no_sync() if not sync else torch.enable_grad()):
                 with autocast(device, precision):
@@ -269,21 +303,24 @@ def pretrain(cfg:PretrainConfig) -> dict:
             loss_sum += loss.detach().float()
         loss_avg = loss_sum / A
         if info.enabled: dist.all_reduce(loss_avg); loss_avg /= W
-        loss_val = loss_avg.item()
-        if not math.isfinite(loss_val):
-            good = run.latest_checkpoint()
-            raise NonFiniteLossError(f'non-finite loss ({loss_val}) at step {step + 1}; no checkpoint was written for it. '
-                                     f'Last good checkpoint: {good}. Rerun to resume from it after lowering the lr '
-                                     f'(now {lr:.3g}) or switching precision (now {precision}).')
+        guard.update(step + 1, loss_avg)                           # on the device; read at the next boundary
         scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=True)
         step += 1; n_img += eff_batch
-        first = loss_val if first is None else first; last = loss_val
-        if step % cfg.log_every == 0 or step == end:
+        first_t = loss_avg if first_t is None else first_t
+        log_now, ckpt_now = step % cfg.log_every == 0 or step == end, step % cfg.ckpt_every == 0 or step == end
+        if log_now or ckpt_now:                                    # a boundary: the only host sync of the loop
+            bad, bad_loss, (last, first) = guard.read(loss_avg, first_t)
+            if bad:
+                raise NonFiniteLossError(f'non-finite loss ({bad_loss}) at step {bad}; the run stopped at step {step}, the first '
+                                         f'log/checkpoint boundary after it, and wrote nothing for steps {bad}..{step}. Last good '
+                                         f'checkpoint: {run.latest_checkpoint()}. Rerun to resume from it after lowering the lr '
+                                         f'(now {lr:.3g}) or switching precision (now {precision}).')
+        if log_now:
             dt = time.time() - t_last; ips = n_img / max(dt, 1e-9); t_last, n_img = time.time(), 0
-            if info.is_main: run.log(step=step, epoch=round(step / steps_per_epoch, 4), loss=loss_val, lr=lr, img_per_s=round(ips, 2))
-            bar.set_postfix(loss=f'{loss_val:.4f}', lr=f'{lr:.2e}', img_s=f'{ips:.0f}')
+            if info.is_main: run.log(step=step, epoch=round(step / steps_per_epoch, 4), loss=last, lr=lr, img_per_s=round(ips, 2))
+            bar.set_postfix(loss=f'{last:.4f}', lr=f'{lr:.2e}', img_s=f'{ips:.0f}')
         bar.update(1)
-        if step % cfg.ckpt_every == 0 or step == end: path = save(step)
+        if ckpt_now: path = save(step)
     bar.close()
     return {'step': step, 'total_steps': total, 'loss': last, 'first_loss': first, 'lr_peak': peak,
             'effective_batch': eff_batch, 'steps_per_epoch': steps_per_epoch, 'checkpoint': str(path) if path else None,

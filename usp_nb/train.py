@@ -19,11 +19,12 @@ from .core import (Config, check, choice, ConfigError, DataError, CheckpointErro
                          load_checkpoint, progress)
 from .dit import DiT, DiTConfig, DIT_PRESETS, dit_config
 from .transfer import transfer_mlm_to_dit, load_mlm_checkpoint, make_ema
-from .pretrain import NonFiniteLossError
+from .pretrain import NonFiniteLossError, NonFiniteGuard, to_device
 
 # %% auto #0
 __all__ = ['OBJECTIVES', 'resolve_objective', 'make_objective', 'generate', 'update_ema', 'TrainConfig', 'build_generator_data',
-           'vae_for_cache', 'image_grid', 'validation_loss', 'build_aux_losses', 'train_generator', 'train_cli']
+           'vae_for_cache', 'image_grid', 'draw_objective_noise', 'validation_loss', 'build_aux_losses',
+           'train_generator', 'train_cli']
 
 # %% ../nbs/11_train.ipynb #5fb98ef6
 OBJECTIVES = ('auto', 'diffusion', 'transport')
@@ -191,7 +192,7 @@ class TrainConfig(Config):
 
 # %% ../nbs/11_train.ipynb #37c57d66
 def build_generator_data(cfg:TrainConfig, rank:int=0, world_size:int=1, device='cpu'):
-    "(train cache, validation cache or None, train loader) for `cfg`."
+    "(train cache, validation cache or None, train loader) for `cfg`; the loader gathers on the CPU (the step copies with `pretrain.to_device`)."
     from usp_nb.latents import LatentCache, LatentLoader, builtin_latent_cache
     if cfg.data == 'builtin':
         train = builtin_latent_cache(cfg.image_size, n=cfg.builtin_n, split='train')
@@ -200,7 +201,7 @@ def build_generator_data(cfg:TrainConfig, rank:int=0, world_size:int=1, device='
         train = LatentCache(cfg.data_path)
         val = LatentCache(cfg.val_path) if cfg.val_every and cfg.val_path else None
     loader = LatentLoader(train, cfg.batch_size, seed=cfg.seed, rank=rank, world_size=world_size, mode=cfg.latent_mode,
-                          drop_last=True, device=device)
+                          drop_last=True, device='cpu')
     return train, val, loader
 
 def vae_for_cache(cache, device='cpu'):
@@ -229,21 +230,39 @@ def image_grid(images:torch.Tensor, # uint8 (N, 3, H, W)
 # %% ../nbs/11_train.ipynb #2587e6ed
 def _step_seed(seed:int, step:int, rank:int) -> int: return (seed * 1_000_003 + step * 1_009 + rank * 7_919 + 17) % 2**62
 
+def draw_objective_noise(objective,                   # from `make_objective`
+                         shape:tuple,                 # the data's shape (B, C, H, W)
+                         generator:torch.Generator,   # the step's generator (CPU: reproducible on any device)
+                         device='cpu',                # where the model runs
+                        ) -> dict:                    # {'t': (B,), 'noise': shape} on `device`
+    "The t and noise `objective.training_losses(..., generator=generator)` would draw (same draws, same order), moved with `to_device`; pass them as `**kwargs`."
+    from usp_nb.diffusion import GaussianDiffusion
+    B, gd = shape[0], generator.device
+    if isinstance(objective, GaussianDiffusion):
+        t = to_device(torch.randint(0, objective.num_timesteps, (B,), generator=generator, device=gd), device)
+    else:
+        u = to_device(torch.rand(B, generator=generator, device=gd), device)
+        t = objective.train_eps + (1 - 2 * objective.train_eps) * u            # Transport's U[eps, 1 - eps], as it computes it
+    return {'t': t, 'noise': to_device(torch.randn(tuple(shape), generator=generator, device=gd), device)}
+
 @torch.no_grad()
 def validation_loss(model:DiT, objective, cache, n:int=256, batch_size:int=64, seed:int=0, device='cpu', precision='fp32') -> dict:
     "Mean objective loss on the first `n` latents of `cache` (posterior means, no flip) with fixed t and noise."
     was = model.training; model.eval()
     idx = torch.arange(min(n, len(cache)))
-    tot = {}
+    tot = {}                                                           # sums on the device, read once at the end
     try:
         for i in range(0, len(idx), batch_size):
             z, y = cache.get(idx[i:i + batch_size], mode='mean', flip='none')
             gen = torch.Generator().manual_seed(seed * 7_919 + i)
-            out = objective.training_losses(_amp(model, device, precision), z.to(device), model_kwargs=dict(y=y.to(device)), generator=gen)
+            z, y = to_device(z, device), to_device(y, device)
+            out = objective.training_losses(_amp(model, device, precision), z, model_kwargs=dict(y=y),
+                                            **draw_objective_noise(objective, z.shape, gen, device))
             for k, v in out.items():
-                if torch.is_tensor(v) and v.ndim == 1: tot[k] = tot.get(k, 0.0) + v.double().sum().item()
+                if torch.is_tensor(v) and v.ndim == 1: tot[k] = tot.get(k, 0.0) + v.double().sum()
     finally: model.train(was)
-    return {f'val_{k}': v / len(idx) for k, v in tot.items()}
+    vals = torch.stack(list(tot.values())).tolist() if tot else []
+    return {f'val_{k}': v / len(idx) for k, v in zip(tot, vals)}
 
 def _adamw_impl(fused:bool, device) -> dict:
     "AdamW's implementation: fused kernels on CUDA, the multi-tensor (foreach) path elsewhere; {} = PyTorch's default."
@@ -343,20 +362,23 @@ def train_generator(cfg:TrainConfig) -> dict:
     B = cfg.batch_size
     end = cfg.steps if cfg.stop_at_step is None else min(cfg.steps, cfg.stop_at_step)
     bar = progress(total=cfg.steps, initial=step, rank=info.rank, desc=f'train {cfg.model} ({kind})')
-    window, first, path, last_val, loss_val, aux_window = [], None, ck, {}, None, {}
+    window, aux_window, first, first_t, path, last_val, loss_val = [], {}, None, None, ck, {}, None   # windows: 0-d device tensors
+    guard = NonFiniteGuard(device)
     t_last, n_img = time.time(), 0
     model.train()
     while step < end:
         z, y = next(batches)
+        z, y = to_device(z, device), to_device(y, device)
         gen = torch.Generator().manual_seed(_step_seed(cfg.seed, step, info.rank))
-        drop = (torch.rand(B, generator=gen) < cfg.class_dropout_prob).long().to(device)     # label dropout, reproducibly
+        drop = to_device((torch.rand(B, generator=gen) < cfg.class_dropout_prob).long(), device)   # label dropout, reproducibly
+        draws = draw_objective_noise(objective, z.shape, gen, device)  # the objective's t and noise, from the same generator
         if aux:
             seen = {}                                                  # the objective's x_t, t and the block tokens of this pass
             def model_fn(x, t, **kw):
                 with autocast(device, precision): o, feats = fwd(x, t, features=tuple(sorted(set(layers.values()))), **kw)
                 seen.update(x_t=x, t=t, feats=feats)
                 return o.float()
-        out = objective.training_losses(model_fn, z, model_kwargs=dict(y=y, force_drop_ids=drop), generator=gen)
+        out = objective.training_losses(model_fn, z, model_kwargs=dict(y=y, force_drop_ids=drop), **draws)
         loss = out['loss'].mean()
         aux_vals = {}
         if aux:
@@ -368,10 +390,7 @@ def train_generator(cfg:TrainConfig) -> dict:
         total = loss + sum(aux_weights[n] * v.float() for n, v in aux_vals.items())
         lv = loss.detach().clone()
         if info.enabled: dist.all_reduce(lv); lv /= info.world_size
-        loss_val = lv.item()
-        if not math.isfinite(loss_val) or not torch.isfinite(total.detach()).item():
-            raise NonFiniteLossError(f'non-finite loss ({loss_val}) at step {step + 1}; last good checkpoint: '
-                                     f'{run.latest_checkpoint()}. Rerun to resume from it with a lower lr or precision="fp32" (now {precision}).')
+        guard.update(step + 1, lv, total.detach())                     # on the device; read at the next boundary
         opt.zero_grad(set_to_none=True)
         scaler.scale(total).backward()
         if info.enabled and aux:                                       # the heads are outside DDP: average their gradients
@@ -382,23 +401,42 @@ def train_generator(cfg:TrainConfig) -> dict:
         scaler.step(opt); scaler.update()
         update_ema(ema, model, cfg.ema_decay)
         if 'contrast' in aux: aux['contrast'].update_teacher(model)
-        for n, v in aux_vals.items(): aux_window.setdefault(n, []).append(v.item())
-        step += 1; n_img += B * info.world_size; window.append(loss_val)
-        first = loss_val if first is None else first
+        for n, v in aux_vals.items(): aux_window.setdefault(n, []).append(v.detach())
+        step += 1; n_img += B * info.world_size; window.append(lv)
+        first_t = lv if first_t is None else first_t
+        log_now = step % cfg.log_every == 0 or step == end
+        ckpt_now = step % cfg.ckpt_every == 0 or step == end
+        val_now = val_cache is not None and (step % cfg.val_every == 0 or step == end)
+        sample_now = bool(cfg.sample_every) and step % cfg.sample_every == 0
+        if not (log_now or ckpt_now or val_now or sample_now):
+            bar.update(1); continue
+        # a boundary (the same on every rank): the one host read of the loop, before anything is written
+        aux_names = list(aux_window) if log_now else []
+        bad, bad_loss, vals = guard.read(first_t, lv, *(window if log_now else []), *[v for n in aux_names for v in aux_window[n]],
+                                         world=info.enabled)
+        if bad:
+            raise NonFiniteLossError(f'non-finite loss ({bad_loss}) at step {bad}; the run stopped at step {step}, the first '
+                                     f'log/checkpoint boundary after it, and wrote nothing for steps {bad}..{step}. Last good '
+                                     f'checkpoint: {run.latest_checkpoint()}. Rerun to resume from it with a lower lr or '
+                                     f'precision="fp32" (now {precision}).')
+        first, loss_val, vals = vals[0], vals[1], vals[2:]
         row = {}
-        if step % cfg.log_every == 0 or step == end:
+        if log_now:
             dt = time.time() - t_last; ips = n_img / max(dt, 1e-9); t_last, n_img = time.time(), 0
-            row = dict(epoch=loader.epoch, loss=float(np.mean(window)), lr=cfg.lr, img_per_s=round(ips, 2),
-                       **{f'{n}_loss': float(np.mean(v)) for n, v in aux_window.items()})
+            losses, vals = vals[:len(window)], vals[len(window):]
+            aux_means = {}
+            for n in aux_names:
+                k = len(aux_window[n]); aux_means[f'{n}_loss'] = float(np.mean(vals[:k])); vals = vals[k:]
+            row = dict(epoch=loader.epoch, loss=float(np.mean(losses)), lr=cfg.lr, img_per_s=round(ips, 2), **aux_means)
             window, aux_window = [], {}
             bar.set_postfix(loss=f'{row["loss"]:.4f}', img_s=f'{ips:.0f}')
-        if val_cache is not None and info.is_main and (step % cfg.val_every == 0 or step == end):
+        if val_now and info.is_main:
             last_val = validation_loss(model, objective, val_cache, cfg.val_n, min(cfg.batch_size, 256), cfg.seed, device, precision)
             row.update(last_val)
         if row and info.is_main: run.log(step=step, **row)
-        if cfg.sample_every and step % cfg.sample_every == 0 and info.is_main: sample_grid(step)
+        if sample_now and info.is_main: sample_grid(step)
         bar.update(1)
-        if step % cfg.ckpt_every == 0 or step == end: path = save(step)
+        if ckpt_now: path = save(step)
     bar.close()
     return {'step': step, 'total_steps': cfg.steps, 'loss': loss_val,
             'first_loss': first, **last_val, 'objective': kind, 'checkpoint': str(path) if path else None,

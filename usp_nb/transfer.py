@@ -101,6 +101,7 @@ def infer_dit_config(sd:dict,     # a DiT/SiT state dict
               num_classes=sd['y_embedder.embedding_table.weight'].shape[0] - 1,
               affine_norm='blocks.0.norm1.weight' in sd, mlp_ratio=sd['blocks.0.mlp.fc1.weight'].shape[0] / D)
     if 'pos_embed' in sd: kw['input_size'] = math.isqrt(sd['pos_embed'].shape[1]) * p
+    if any(k.startswith('selfcond.') for k in sd): kw['selfcond'] = True  # source block and pooling: args, overrides or the defaults
     kw.update(_args_overrides(args)); kw.update(overrides)
     if 'num_heads' not in kw:
         check(D in _HEADS_BY_WIDTH, f'cannot tell the number of heads of a width-{D} model from the weights; pass num_heads=', CheckpointError)
@@ -133,6 +134,15 @@ def load_dit_weights(model:DiT, sd:dict) -> list[str]:
     if unexpected and unexpected == norms(unexpected):
         raise CheckpointError('the file has affine block norms (blocks.i.norm1/norm2: a USP checkpoint) but the model has none; '
                               'use the "-usp" preset (affine_norm=True)')
+    sc = lambda ks: {k for k in ks if k.startswith('selfcond.')}
+    if unexpected and unexpected == sc(unexpected):
+        raise CheckpointError(f'the checkpoint does not fit the model: unexpected {_first(unexpected)} (the file is a DDAE++ '
+                              'self-conditioned model, the model has no self-conditioning); pass selfcond=True (and its '
+                              'selfcond_layer / selfcond_pool), or let load_dit infer the config')
+    if missing and missing == sc(missing):
+        raise CheckpointError(f'the checkpoint does not fit the model: missing {_first(missing)} (the model has self-conditioning, '
+                              'the file has none); build the model with selfcond=False, or start a self-conditioned model from '
+                              'it with ddae.load_released_into_selfcond')
     if missing == {'pos_embed'}:
         sd['pos_embed'] = own['pos_embed']; missing = set(); notes.append('pos_embed: not in the file, kept the sin-cos table')
     depth = lambda ks: 1 + max((int(m.group(1)) for k in ks if (m := re.match(r'blocks\.(\d+)\.', k))), default=-1)
@@ -165,6 +175,12 @@ def load_dit(src,                         # a file, checkpoint folder, run direc
     else: cfg = preset.replace(**overrides) if isinstance(preset, DiTConfig) else dit_config(preset, **overrides)
     model = DiT(cfg)
     model.load_notes = load_dit_weights(model, sd)
+    known = {**_args_overrides(info['args']), **overrides}
+    guessed = [f'{k}={v!r} ({w})' for k, v, w in (('selfcond_layer', cfg.selfcond_layer, f'source block {cfg.selfcond_source}, the default'),
+                                                   ('selfcond_pool', cfg.selfcond_pool, 'the default')) if k not in known]
+    if preset is None and cfg.selfcond and guessed:
+        model.load_notes.append(f'selfcond: not stored in the weights, assumed {" and ".join(guessed)}; pass '
+                                f'{" / ".join(g.split("=")[0] + "=" for g in guessed)} if the model was trained otherwise')
     return model
 
 # %% ../nbs/08_transfer.ipynb #379a9927

@@ -374,7 +374,7 @@ def _eval_stage(cfg:AblationConfig, d:Path, train_dir:Path) -> dict:
     tr, va = builtin_latent_cache(cfg.image_size), builtin_latent_cache(cfg.image_size, split='val')
     probe = diffusion_probe_grid(ema, cache_arrays(tr, cfg.probe_n), cache_arrays(va), make_objective(meta['objective'], ema.cfg),
                                  list(cfg.probe_timesteps))
-    return {'curve': curve, 'probe_best': probe['best'], 'probe_grid': probe['grid'].tolist(), 'final_grid': side['grid']}
+    return {'curve': curve, 'probe_best': probe['best'], 'probe_grid': probe['grid'].tolist(), 'final_grid': str(d/f"step-{curve[-1]['step']:08d}"/'grid.png')}
 
 # %% ../nbs/18_ddae.ipynb #73635cfa
 def _mean_sd(v) -> str:

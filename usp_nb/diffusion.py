@@ -108,14 +108,29 @@ class GaussianDiffusion:
         for k, v in arrays.items(): setattr(self, k, torch.from_numpy(v))
         self.timestep_map = torch.arange(T) if timestep_map is None else torch.as_tensor(timestep_map, dtype=torch.long)
         check(len(self.timestep_map) == T, f'timestep_map has {len(self.timestep_map)} entries for {T} steps')
+        self._tables, self.table_copies = {}, 0  # per-(table, device, dtype) copies, made once (see `_table`)
+
+    def __getstate__(self):                      # pickles/copies without the device copies of the tables
+        return {k: v for k, v in self.__dict__.items() if k != '_tables'}
 
     def __repr__(self):
         return (f'GaussianDiffusion(T={self.num_timesteps}, var_type={self.var_type!r}, decoder_nll={self.decoder_nll!r}, '
                 f'steps {self.timestep_map[0].item()}..{self.timestep_map[-1].item()} of the trained chain)')
 
+    def _table(self, arr:torch.Tensor, device, dtype=None) -> torch.Tensor:
+        "`arr` (a CPU table of this chain) on `device` as `dtype`, copied once and cached: no host-to-device copy per step."
+        device, dtype = torch.device(device), dtype or arr.dtype
+        if device.type == 'cpu' and dtype == arr.dtype: return arr
+        cache, key = self.__dict__.setdefault('_tables', {}), (id(arr), device, dtype)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not arr:                         # a new table, or the attribute was replaced
+            hit = cache[key] = (arr, arr.to(device=device, dtype=dtype))
+            self.table_copies = getattr(self, 'table_copies', 0) + 1
+        return hit[1]
+
     def _get(self, arr:torch.Tensor, t:torch.Tensor, x:torch.Tensor) -> torch.Tensor:
         "arr[t] cast to x's dtype/device, shaped (B, 1, ..., 1) to broadcast against x."
-        out = arr.to(t.device)[t].to(device=x.device, dtype=x.dtype)
+        out = self._table(arr, t.device, x.dtype)[t].to(x.device)   # the cast is elementwise: same values as casting arr[t]
         return out.reshape(-1, *([1] * (x.ndim - 1)))               # (B, 1, ..., 1)
 
 # %% ../nbs/09_diffusion.ipynb #13b697f0
@@ -158,7 +173,7 @@ def p_mean_variance(self:GaussianDiffusion, model, # callable model(x, t, **mode
                     clip_denoised:bool=False,        # clamp the predicted x_0 to [-1, 1] (pixels; DiT: False)
                    ) -> dict:                        # mean, variance, log_variance, pred_x0, eps
     "Mean and variance of p(x_{t-1} | x_t) from an epsilon-predicting model."
-    out = model(x, self.timestep_map.to(t.device)[t], **(model_kwargs or {})).to(x.dtype)  # fp32 maths under autocast
+    out = model(x, self._table(self.timestep_map, t.device)[t], **(model_kwargs or {})).to(x.dtype)  # fp32 maths under autocast
     C = x.shape[1]
     if self.var_type == 'learned_range':
         check(out.shape[1] == 2 * C, f'the model returned {out.shape[1]} channels for an input with {C}; '
@@ -206,7 +221,7 @@ def training_losses(self:GaussianDiffusion, model, # callable model(x_t, t, **mo
         t = torch.randint(0, self.num_timesteps, (B,), generator=generator, device=gen_dev).to(x0.device)
     if noise is None: noise = _randn(x0.shape, generator, x0.device, x0.dtype)
     x_t = self.q_sample(x0, t, noise)
-    out = model(x_t, self.timestep_map.to(t.device)[t], **(model_kwargs or {})).to(x0.dtype)  # the loss in x0's dtype (fp32) even under autocast
+    out = model(x_t, self._table(self.timestep_map, t.device)[t], **(model_kwargs or {})).to(x0.dtype)  # the loss in x0's dtype (fp32) even under autocast
     if self.var_type == 'learned_range':
         check(out.shape[1] == 2 * C, f'the model returned {out.shape[1]} channels for {C} input channels; '
               "var_type='learned_range' needs 2C (DiT with learn_sigma=True)")

@@ -28,11 +28,16 @@ def augment_latents(x:torch.Tensor,           # latents (B, C, H, W), clean or n
                    ) -> torch.Tensor:         # (B, C, H, W)
     "Per-sample random horizontal flip and circular shift: a permutation of latent pixels (commutes with Gaussian noise)."
     B, C, H, W = x.shape
-    dev = generator.device if generator is not None else 'cpu'
+    dev = torch.device(generator.device if generator is not None else x.device)   # draw where the generator lives
     mh, mw = int(max_shift * H), int(max_shift * W)
-    sh = torch.randint(-mh, mh + 1, (B,), generator=generator, device=dev).to(x.device)      # (B,)
-    sw = torch.randint(-mw, mw + 1, (B,), generator=generator, device=dev).to(x.device)      # (B,)
-    flip = (torch.rand(B, generator=generator, device=dev) < flip_p).to(x.device)           # (B,)
+    sh = torch.randint(-mh, mh + 1, (B,), generator=generator, device=dev)                   # (B,)
+    sw = torch.randint(-mw, mw + 1, (B,), generator=generator, device=dev)                   # (B,)
+    flip = torch.rand(B, generator=generator, device=dev) < flip_p                           # (B,)
+    if dev != x.device:                  # e.g. a CPU generator for CUDA latents: one (pinned, non-blocking) copy, not three
+        d = torch.stack([sh, sw, flip.long()])                                               # (3, B)
+        if d.device.type == 'cpu' and x.device.type == 'cuda': d = d.pin_memory()
+        sh, sw, flip = d.to(x.device, non_blocking=True).unbind(0)
+        flip = flip.bool()
     rows = (torch.arange(H, device=x.device)[None] - sh[:, None]) % H                        # (B, H) source row of each row
     cols = (torch.arange(W, device=x.device)[None] - sw[:, None]) % W                        # (B, W)
     x = x.gather(2, rows[:, None, :, None].expand(B, C, H, W))                               # (B, C, H, W) rows shifted

@@ -87,9 +87,11 @@ def generate(model:DiT,                 # the (EMA) model
 # %% ../nbs/11_train.ipynb #8c93d366
 @torch.no_grad()
 def update_ema(ema:nn.Module, model:nn.Module, decay:float=0.9999):
-    "One EMA step: `ema = decay * ema + (1 - decay) * model` for parameters, copy for buffers."
-    ep = dict(ema.named_parameters())
-    for n, p in model.named_parameters(): ep[n].lerp_(p.detach().to(ep[n].dtype), 1 - decay)
+    "One EMA step: `ema = decay * ema + (1 - decay) * model` for parameters (one `_foreach_lerp_` over all), copy for buffers."
+    ep, dst, src = dict(ema.named_parameters()), [], []
+    for n, p in model.named_parameters():
+        dst.append(ep[n]); src.append(p.detach() if p.dtype == ep[n].dtype else p.detach().to(ep[n].dtype))
+    if dst: torch._foreach_lerp_(dst, src, 1 - decay)                 # a few fused kernels instead of one per tensor
     eb = dict(ema.named_buffers())
     for n, b in model.named_buffers(): eb[n].copy_(b)
 
@@ -364,6 +366,7 @@ def train_generator(cfg:TrainConfig) -> dict:
     bar = progress(total=cfg.steps, initial=step, rank=info.rank, desc=f'train {cfg.model} ({kind})')
     window, aux_window, first, first_t, path, last_val, loss_val = [], {}, None, None, ck, {}, None   # windows: 0-d device tensors
     guard = NonFiniteGuard(device)
+    aug_gen = torch.Generator(device=device if device.type == 'cuda' else 'cpu')  # view 2's flips/shifts: drawn on the GPU, reseeded per step
     t_last, n_img = time.time(), 0
     model.train()
     while step < end:
@@ -385,7 +388,7 @@ def train_generator(cfg:TrainConfig) -> dict:
             with autocast(device, precision):
                 if 'contrast' in aux:
                     aux_vals['contrast'] = aux['contrast'](seen['feats'][layers['contrast']], seen['x_t'], seen['t'], y, drop,
-                                                           generator=torch.Generator().manual_seed(_step_seed(cfg.seed, step, info.rank) + 1))
+                                                           generator=aug_gen.manual_seed(_step_seed(cfg.seed, step, info.rank) + 1))
                 if 'repa' in aux: aux_vals['repa'] = aux['repa'](seen['feats'][layers['repa']], z)
         total = loss + sum(aux_weights[n] * v.float() for n, v in aux_vals.items())
         lv = loss.detach().clone()

@@ -262,8 +262,9 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
          '|---|---|---|---|---|---|---|---|']
     for r in speedups:
         sp = 'never reached' if r['speedup'] is None else f"{'>= ' if r['lower_bound'] else ''}{r['speedup']:.2f}x"
-        L.append(f"| {r['seed']} | {_fmt(r['scratch_final_FD'])} | {_fmt(r['usp_final_FD'])} | {_fmt(r['scratch_steps'])} | "
-                 f"{_fmt(r['usp_steps'])} | {sp} | {_fmt(r['scratch_final_acc'])} | {_fmt(r['usp_final_acc'])} |")
+        st_ = lambda v: 'n/a' if v is None else str(round(v))
+        L.append(f"| {r['seed']} | {_fmt(r['scratch_final_FD'])} | {_fmt(r['usp_final_FD'])} | {st_(r['scratch_steps'])} | "
+                 f"{st_(r['usp_steps'])} | {sp} | {_fmt(r['scratch_final_acc'])} | {_fmt(r['usp_final_acc'])} |")
     spread = seed_spread(curves, 'scratch')
     gaps = [r['scratch_final_FD'] - r['usp_final_FD'] for r in speedups]
     if spread is None:
@@ -319,7 +320,7 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
     for n, st in stages.items():
         cpu = st.get('cpu_seconds')
         L.append(f'| {n} | {st["seconds"]:.1f} | {"n/a" if cpu is None else format(cpu / st.get("threads", 1), ".1f")} | '
-                 f'{"reused" if st["reused"] else "ran"} |')
+                 f'{"reused" if st["reused"] else "ran in a worker" if st.get("worker") else "ran"} |')
     tot = sum(st['seconds'] for st in stages.values()); tot_cpu = sum(st.get('cpu_seconds', 0) / st.get('threads', 1) for st in stages.values())
     L.append(f'| **all stages** | {tot:.1f} | {tot_cpu:.1f} | |')
     L += ['', f'Wall time of this invocation: {total_seconds:.1f} s. Device: {get_device(cfg.device)}; '
@@ -387,6 +388,8 @@ def run_demo(cfg:DemoConfig, log=print) -> dict:
     curves, val_curves = {}, {}
     for s, init in jobs:                 # in this process: runs what is left (workers == 1) or reuses what the workers did
         st |= _generator_stages(cfg, s, init, log)
+        if workers > 1 and (s, init) in todo:          # run in a worker during this invocation, not reused from an earlier one
+            for k in (f'train-{init}-s{s}', f'eval-{init}-s{s}'): st[k] = {**st[k], 'reused': False, 'worker': True}
         curves[f'{init}-s{s}'] = st[f'eval-{init}-s{s}']['result']['curve']
         val_curves[f'{init}-s{s}'] = st[f'train-{init}-s{s}']['result'].get('val_curve') or []
     st['probe'] = run_stage(root, 'probe', {**pcfg, **pick('probe_n', 'probe_epochs', 'probe_base_lr')}, lambda d: _stage_probe(cfg, d, mlm_ckpt), log)

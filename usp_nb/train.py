@@ -19,7 +19,7 @@ from .core import (Config, check, choice, ConfigError, DataError, CheckpointErro
                          load_checkpoint, progress)
 from .dit import DiT, DiTConfig, DIT_PRESETS, dit_config
 from .transfer import transfer_mlm_to_dit, load_mlm_checkpoint, make_ema
-from .pretrain import NonFiniteLossError, NonFiniteGuard, to_device
+from .pretrain import NonFiniteLossError, NonFiniteGuard, to_device, adamw_impl
 
 # %% auto #0
 __all__ = ['OBJECTIVES', 'resolve_objective', 'make_objective', 'generate', 'update_ema', 'TrainConfig', 'build_generator_data',
@@ -266,11 +266,6 @@ def validation_loss(model:DiT, objective, cache, n:int=256, batch_size:int=64, s
     vals = torch.stack(list(tot.values())).tolist() if tot else []
     return {f'val_{k}': v / len(idx) for k, v in zip(tot, vals)}
 
-def _adamw_impl(fused:bool, device) -> dict:
-    "AdamW's implementation: fused kernels on CUDA, the multi-tensor (foreach) path elsewhere; {} = PyTorch's default."
-    if not fused: return {}
-    return {'fused': True} if torch.device(device).type == 'cuda' else {'foreach': True}
-
 def build_aux_losses(cfg:TrainConfig, model:DiT, train_cache, device='cpu', log=print) -> tuple[dict, dict]:
     "The auxiliary loss modules `cfg` turns on ({'contrast': ..., 'repa': ...}) and the block each reads."
     from usp_nb.ddae import ContrastiveSelfDistillation, REPALoss, build_repa_teacher
@@ -313,7 +308,7 @@ def train_generator(cfg:TrainConfig) -> dict:
     aux_weights = {'contrast': cfg.contrast_weight, 'repa': cfg.repa_weight}
     aux_params = [p for m in aux.values() for p in m.student_parameters()]
     params = list(model.parameters()) + aux_params
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, **_adamw_impl(cfg.fused_optimizer, device))
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, **(adamw_impl(True, device) if cfg.fused_optimizer else {}))   # off: PyTorch's default, as released
     scaler = torch.amp.GradScaler(device.type, enabled=precision == 'fp16')
     if ck is not None:                                                 # exact resume
         c = load_checkpoint(ck, map_location='cpu')

@@ -233,9 +233,8 @@ class ContrastiveSelfDistillation(nn.Module):
     @torch.no_grad()
     def update_teacher(self, model:nn.Module):
         "Momentum update of the teacher backbone (from `model`) and the teacher projector."
-        for src, dst in ((model, self.teacher), (self.projector, self.teacher_projector)):
-            dp = dict(dst.named_parameters())
-            for n, p in src.named_parameters(): dp[n].lerp_(p.detach().to(dp[n].dtype), 1 - self.momentum)
+        from usp_nb.train import update_ema                                    # the generator's EMA step: one _foreach_lerp_
+        update_ema(self.teacher, model, self.momentum); update_ema(self.teacher_projector, self.projector, self.momentum)
 
 # %% ../nbs/18_ddae.ipynb #7c6e2a98
 def load_released_into_selfcond(model:nn.Module, # a DiT/SiT built with selfcond=True

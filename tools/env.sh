@@ -9,8 +9,20 @@ _want="$(cat "$_root/settings.ini" "$_root/setup.py" | sha256sum | cut -c1-16)"
 if [[ ! -x "$_root/.venv/bin/python" || "$(cat "$_stamp" 2>/dev/null)" != "$_want" ]]; then
   echo "[usp_nb] setting up $_root/.venv with $($_py --version) (first run: a few minutes, torch is large)"
   "$_py" -m venv "$_root/.venv"
-  "$_root/.venv/bin/python" -m pip install -q --upgrade pip
-  "$_root/.venv/bin/python" -m pip install -q -e "$_root[dev]" --config-settings editable_mode=compat
+  "$_root/.venv/bin/python" -m pip install -q --upgrade pip || "$_root/.venv/bin/python" -m pip install -q --upgrade pip
+  # torch's CUDA wheels are several hundred MB each and a dropped connection has been seen to fail a
+  # whole install (CI, nvidia-cublas at 402.7 of 404.9 MB): retry the install; what finished is cached.
+  for _try in 1 2 3 4; do
+    if "$_root/.venv/bin/python" -m pip install -q --resume-retries 10 -e "$_root[dev]" --config-settings editable_mode=compat; then
+      break
+    fi
+    if [[ $_try == 4 ]]; then
+      echo "[usp_nb] pip install failed 4 times; check the network (PyPI) and run this again: finished downloads are cached" >&2
+      return 1 2>/dev/null || exit 1
+    fi
+    echo "[usp_nb] pip install failed (try $_try of 4; usually a dropped download of a large CUDA wheel); retrying in 20 s" >&2
+    sleep 20
+  done
   echo "$_want" > "$_stamp"
 fi
 source "$_root/.venv/bin/activate"

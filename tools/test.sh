@@ -8,7 +8,7 @@ source tools/env.sh
 if [[ " ${USP_TEST_FLAGS-slow slurm browser} " == *" browser "* && ! -x /usr/bin/chromium ]]; then
   if [[ $EUID -eq 0 ]]; then
     echo "[usp_nb] installing Debian's chromium for the browser test"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
+    apt-get -o Acquire::Retries=5 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=5 install -y -qq chromium > /dev/null
   else echo "[usp_nb] the browser test needs Debian's chromium: sudo apt-get install chromium"; fi
 fi
 # one BLAS/OpenMP thread per worker: oversubscribed OpenMP threads spin and slow everything down

@@ -42,7 +42,7 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! comm
   command -v apt-get >/dev/null || die "slurm-wlm and munge are not installed and there is no apt-get; install SLURM (slurmctld, slurmd, sbatch) and munge by hand"
   say "installing slurm-wlm and munge with apt-get (once)"
   export DEBIAN_FRONTEND=noninteractive
-  { apt-get update -q && apt-get install -y -q --no-install-recommends slurm-wlm munge; } >"/tmp/usp_slurm_apt.log" 2>&1 \
+  { apt-get -o Acquire::Retries=5 update -q && apt-get -o Acquire::Retries=5 install -y -q --no-install-recommends slurm-wlm munge; } >"/tmp/usp_slurm_apt.log" 2>&1 \
     || die "apt-get install slurm-wlm munge failed (is the Debian mirror reachable?); see /tmp/usp_slurm_apt.log"
 fi
 

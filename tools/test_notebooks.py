@@ -2,7 +2,7 @@
 fresh Python process (global state such as torch.set_grad_enabled or thread counts must not leak between them).
 
 Flags from settings.ini's tst_flags mark cells that need more than a CPU and a few seconds;
-USP_TEST_FLAGS chooses which run (default: slow slurm browser; gpu only where CUDA exists)."""
+USP_TEST_FLAGS chooses which run (default: slow slurm browser; gpu only where CUDA exists; long only when asked)."""
 import os, subprocess, sys, time
 from pathlib import Path
 import pytest

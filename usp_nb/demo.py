@@ -22,12 +22,15 @@ DEMO_PRESETS = {
                     batch_size=32, probe_n=2000, probe_epochs=10, seeds=(0,)),
     'default': dict(pretrain_steps=1000, train_steps=1000, eval_every=200, n_eval=400, sample_steps=10, seeds=(0, 1)),
     'large':   dict(pretrain_steps=3000, train_steps=3000, eval_every=500, n_eval=500, sample_steps=20, seeds=(0, 1)),
+    # SiT in the regime where its samples become recognisable on a CPU (see `train`: FD 30 after 2000 steps)
+    'long':    dict(model='sit-tiny/2-usp', sampler='ode', cfg_scale=4.0, lr=2e-3, pretrain_steps=4000, train_steps=5000,
+                    eval_every=1000, n_eval=400, sample_steps=20, seeds=(0, 1)),
 }
 
 @dataclass
 class DemoConfig(Config):
     "Everything `run_demo` does; `demo_config(preset)` fills it from `DEMO_PRESETS`."
-    preset: str = 'default'          # the name this config came from ('fast' | 'default' | 'large')
+    preset: str = 'default'          # the name this config came from ('fast' | 'default' | 'large' | 'long')
     out_dir: str|None = None         # None: runs/demo (default), runs/demo-fast, runs/demo-large
     seeds: tuple = (0,)              # generator seeds; each gives a paired scratch/USP run
     image_size: int = 32             # built-in shapes resolution (the small VAE: factor 4 -> 8x8x4 latents)
@@ -44,7 +47,7 @@ class DemoConfig(Config):
     init_num_blocks: int|None = None # transfer only the first N pretrained blocks (None: all)
     eval_every: int = 200            # generator steps between evaluated checkpoints
     n_eval: int = 500                # samples per evaluation (class-balanced labels)
-    sampler: str = 'ddim'
+    sampler: str = 'ddim'            # 'ddim' | 'ddpm' for a DiT, 'ode' | 'sde' for a SiT
     sample_steps: int = 20
     cfg_scale: float = 2.0           # classifier-free guidance for the evaluated samples
     probe_n: int = 4000              # training latents of the linear probe (validation: the 'val' split)
@@ -57,7 +60,9 @@ class DemoConfig(Config):
 
     def validate(self):
         choice('preset', self.preset, DEMO_PRESETS)
-        choice('sampler', self.sampler, ('ddim', 'ddpm'))
+        from usp_nb.train import resolve_objective
+        ok = ('ode', 'sde') if resolve_objective('auto', self.model) == 'transport' else ('ddim', 'ddpm')
+        check(self.sampler in ok, f'sampler={self.sampler!r} does not sample {self.model!r}; use one of {ok}', ConfigError)
         check(len(self.seeds) >= 1, 'seeds must name at least one generator seed')
         for k in ('pretrain_steps', 'train_steps', 'eval_every', 'n_eval', 'batch_size', 'sample_steps', 'probe_n'):
             check(isinstance(getattr(self, k), int) and getattr(self, k) >= 1, f'{k}={getattr(self, k)!r} must be an integer >= 1')
@@ -402,7 +407,7 @@ def run_demo(cfg:DemoConfig, log=print) -> dict:
 # %% ../nbs/17_demo.ipynb #fde8abbc
 @call_parse
 def demo_cli(
-    preset:str='default',    # 'fast' | 'default' | 'large'
+    preset:str='default',    # 'fast' | 'default' | 'large' | 'long'
     fast:bool=False,         # shorthand for --preset fast (CI: a few minutes)
     out_dir:str=None,        # default: runs/demo (default preset), runs/demo-<preset> otherwise
     seeds:str=None,          # comma-separated generator seeds (default: the preset's)

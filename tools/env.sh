@@ -9,11 +9,13 @@ _want="$(cat "$_root/settings.ini" "$_root/setup.py" | sha256sum | cut -c1-16)"
 if [[ ! -x "$_root/.venv/bin/python" || "$(cat "$_stamp" 2>/dev/null)" != "$_want" ]]; then
   echo "[usp_nb] setting up $_root/.venv with $($_py --version) (first run: a few minutes, torch is large)"
   "$_py" -m venv "$_root/.venv"
-  "$_root/.venv/bin/python" -m pip install -q --upgrade pip || "$_root/.venv/bin/python" -m pip install -q --upgrade pip
   # torch's CUDA wheels are several hundred MB each and a dropped connection has been seen to fail a
-  # whole install (CI, nvidia-cublas at 402.7 of 404.9 MB): retry the install; what finished is cached.
+  # whole install (CI, nvidia-cublas at 402.7 of 404.9 MB): retry the install; what finished is cached. (pip itself
+  # is upgraded first; --resume-retries is passed where pip has it, >= 25.1.)
   for _try in 1 2 3 4; do
-    if "$_root/.venv/bin/python" -m pip install -q --resume-retries 10 -e "$_root[dev]" --config-settings editable_mode=compat; then
+    "$_root/.venv/bin/python" -m pip install -q --upgrade pip || true
+    _rr=(); [[ "$("$_root/.venv/bin/python" -m pip install --help)" == *--resume-retries* ]] && _rr=(--resume-retries 10)
+    if "$_root/.venv/bin/python" -m pip install -q "${_rr[@]}" -e "$_root[dev]" --config-settings editable_mode=compat; then
       break
     fi
     if [[ $_try == 4 ]]; then

@@ -265,9 +265,9 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
          '## Speed-up', '',
          '| seed | scratch final FD | USP final FD | scratch steps | USP steps to reach it | speed-up | scratch acc | USP acc |',
          '|---|---|---|---|---|---|---|---|']
+    st_ = lambda v: 'n/a' if v is None else str(round(v))          # a step (interpolated steps are floats)
     for r in speedups:
         sp = 'never reached' if r['speedup'] is None else f"{'>= ' if r['lower_bound'] else ''}{r['speedup']:.2f}x"
-        st_ = lambda v: 'n/a' if v is None else str(round(v))
         L.append(f"| {r['seed']} | {_fmt(r['scratch_final_FD'])} | {_fmt(r['usp_final_FD'])} | {st_(r['scratch_steps'])} | "
                  f"{st_(r['usp_steps'])} | {sp} | {_fmt(r['scratch_final_acc'])} | {_fmt(r['usp_final_acc'])} |")
     spread = seed_spread(curves, 'scratch')

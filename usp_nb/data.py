@@ -18,9 +18,9 @@ from torchvision.transforms import InterpolationMode
 from .core import DataError, check, choice, cache_dir, file_lock
 
 # %% auto #0
-__all__ = ['CLASS_NAMES', 'IMAGE_EXTS', 'render_shape', 'builtin_shapes_arrays', 'builtin_split', 'BuiltinShapes',
-           'to_unit_range', 'usp_pretrain_transform', 'adm_center_crop', 'center_crop_transform', 'ImageFolderDataset',
-           'write_image_folder']
+__all__ = ['CLASS_NAMES', 'IMAGE_EXTS', 'render_shape', 'render_workers', 'builtin_shapes_arrays', 'builtin_split',
+           'BuiltinShapes', 'to_unit_range', 'usp_pretrain_transform', 'adm_center_crop', 'center_crop_transform',
+           'ImageFolderDataset', 'write_image_folder']
 
 # %% ../nbs/01_data.ipynb #504b512d
 CLASS_NAMES = ('circle', 'square', 'triangle', 'star', 'ring', 'plus', 'hexagon', 'crescent', 'diamond', 'heart')
@@ -103,15 +103,31 @@ def render_shape(cls:int, rng:np.random.Generator, size:int=32, ss:int=4) -> np.
     return (np.clip(img, 0, 1)*255 + 0.5).astype(np.uint8)
 
 # %% ../nbs/01_data.ipynb #77cddf9c
-def builtin_shapes_arrays(n:int, size:int=32, seed:int=0, cache:bool=True) -> tuple[torch.Tensor, torch.Tensor]:
-    "Render `n` shapes: (images uint8 (N, 3, size, size), labels int64 (N,)), deterministic from `seed`."
+def _render_range(labels:np.ndarray, seed:int, size:int, start:int, stop:int) -> np.ndarray:
+    "Images `start..stop-1` of a split, (stop-start, size, size, 3) uint8: one worker's share."
+    return np.stack([render_shape(int(labels[i]), np.random.default_rng([seed, i]), size) for i in range(start, stop)])
+
+def render_workers(n:int) -> int:
+    "Processes that render `n` images: one per available core (at most 4); one below 1,000 images, where forking costs more than it saves."
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    return 1 if n < 1000 or not hasattr(os, 'fork') else max(1, min(4, cores))
+
+def builtin_shapes_arrays(n:int, size:int=32, seed:int=0, cache:bool=True, workers:int|None=None) -> tuple[torch.Tensor, torch.Tensor]:
+    "Render `n` shapes: (images uint8 (N, 3, size, size), labels int64 (N,)), deterministic from `seed` (not from `workers`)."
     check(n > 0 and size >= 8, f'need n > 0 and size >= 8, got n={n}, size={size}')
     path = cache_dir()/'shapes'/f'shapes-v1-n{n}-s{size}-seed{seed}.npz'
     if cache and path.exists():
         d = np.load(path); return torch.from_numpy(d['images']), torch.from_numpy(d['labels'])
     labels = np.arange(n) % len(CLASS_NAMES)
     np.random.default_rng([seed, 2**31]).shuffle(labels)
-    images = np.stack([render_shape(int(labels[i]), np.random.default_rng([seed, i]), size) for i in range(n)])
+    w = min(n, workers or render_workers(n))
+    if w == 1: images = _render_range(labels, seed, size, 0, n)
+    else:                                                              # numpy-only children, forked like DataLoader workers
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        cuts = np.linspace(0, n, w + 1).astype(int)
+        with ProcessPoolExecutor(w, mp_context=mp.get_context('fork')) as ex:
+            images = np.concatenate(list(ex.map(_render_range, [labels]*w, [seed]*w, [size]*w, cuts[:-1], cuts[1:])))
     images = images.transpose(0, 3, 1, 2).copy()                       # (N, H, W, 3) -> (N, 3, H, W)
     if cache:
         with file_lock(path.with_suffix('.lock')):

@@ -16,9 +16,9 @@ from safetensors.torch import save_file, load_file
 # %% auto #0
 __all__ = ['PRECISIONS', 'SAFE_GLOBALS', 'ConfigError', 'DataError', 'CheckpointError', 'check', 'Config', 'choice',
            'atomic_path', 'atomic_write_text', 'seed_everything', 'rng_state', 'set_rng_state', 'get_device',
-           'resolve_precision', 'autocast', 'DistInfo', 'dist_info_from_env', 'init_distributed', 'cache_dir',
-           'file_lock', 'build_once', 'git_commit', 'sha256_file', 'RunDir', 'save_checkpoint', 'load_checkpoint',
-           'safe_torch_load', 'progress']
+           'available_cores', 'resolve_precision', 'autocast', 'DistInfo', 'dist_info_from_env', 'init_distributed',
+           'cache_dir', 'file_lock', 'build_once', 'git_commit', 'sha256_file', 'RunDir', 'save_checkpoint',
+           'load_checkpoint', 'safe_torch_load', 'progress']
 
 # %% ../nbs/00_core.ipynb #4ade3bba
 class ConfigError(ValueError):
@@ -119,6 +119,10 @@ def get_device(device:str='auto') -> torch.device:
     check(d.type != 'cuda' or torch.cuda.is_available(), f'device={device!r} but no CUDA GPU is visible; use device="cpu" or "auto"')
     return d
 
+def available_cores() -> int:
+    "CPU cores this process may run on: its affinity set (a SLURM or cgroup allocation), not every core of the node."
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+
 def resolve_precision(precision:str, device:torch.device) -> str:
     "Turn `'auto'` into `'bf16'` on CUDA and `'fp32'` elsewhere."
     choice('precision', precision, PRECISIONS)
@@ -131,6 +135,8 @@ def autocast(device, precision:str):
     if precision == 'fp32': return contextlib.nullcontext()
     dtype = torch.bfloat16 if precision == 'bf16' else torch.float16
     return torch.autocast(torch.device(device).type, dtype=dtype)
+
+
 
 # %% ../nbs/00_core.ipynb #92941b3d
 @dataclass

@@ -15,7 +15,7 @@ from PIL import Image, UnidentifiedImageError
 import torchvision.transforms.v2 as T
 from torchvision.transforms import InterpolationMode
 
-from .core import DataError, check, choice, cache_dir, file_lock
+from .core import DataError, check, choice, cache_dir, file_lock, available_cores
 
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'IMAGE_EXTS', 'render_shape', 'render_workers', 'builtin_shapes_arrays', 'builtin_split',
@@ -109,8 +109,7 @@ def _render_range(labels:np.ndarray, seed:int, size:int, start:int, stop:int) ->
 
 def render_workers(n:int) -> int:
     "Processes that render `n` images: one per available core (at most 4); one below 1,000 images, where forking costs more than it saves."
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
-    return 1 if n < 1000 or not hasattr(os, 'fork') else max(1, min(4, cores))
+    return 1 if n < 1000 else min(4, available_cores())
 
 def builtin_shapes_arrays(n:int, size:int=32, seed:int=0, cache:bool=True, workers:int|None=None) -> tuple[torch.Tensor, torch.Tensor]:
     "Render `n` shapes: (images uint8 (N, 3, size, size), labels int64 (N,)), deterministic from `seed` (not from `workers`)."
@@ -120,7 +119,7 @@ def builtin_shapes_arrays(n:int, size:int=32, seed:int=0, cache:bool=True, worke
         d = np.load(path); return torch.from_numpy(d['images']), torch.from_numpy(d['labels'])
     labels = np.arange(n) % len(CLASS_NAMES)
     np.random.default_rng([seed, 2**31]).shuffle(labels)
-    w = min(n, workers or render_workers(n))
+    w = min(n, workers or render_workers(n)) if hasattr(os, 'fork') else 1   # workers are forked (POSIX only)
     if w == 1: images = _render_range(labels, seed, size, 0, n)
     else:                                                              # numpy-only children, forked like DataLoader workers
         import multiprocessing as mp

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.script import call_parse
-from .core import Config, check, choice, ConfigError, atomic_write_text, get_device, seed_everything, progress
+from .core import Config, check, choice, ConfigError, atomic_write_text, get_device, seed_everything, progress, available_cores
 
 # %% auto #0
 __all__ = ['DEMO_PRESETS', 'DemoConfig', 'demo_config', 'run_stage', 'side_by_side', 'seed_spread', 'noise_verdict',
@@ -343,10 +343,10 @@ def _workers(cfg:DemoConfig, n_jobs:int) -> int:
     "Processes for the generator runs: `cfg.workers`, else up to 2 on a CPU with >= 2 cores, 1 on a GPU."
     if cfg.workers: return max(1, min(cfg.workers, n_jobs))
     if get_device(cfg.device).type != 'cpu': return 1
-    return max(1, min(2, n_jobs, (os.cpu_count() or 1)))
+    return max(1, min(2, n_jobs, available_cores()))
 
 def _threads(cfg:DemoConfig, workers:int) -> int:
-    return cfg.threads or max(1, (os.cpu_count() or 1) // workers)
+    return cfg.threads or max(1, available_cores() // workers)
 
 def _generator_stages(cfg:DemoConfig, s:int, init:str, log=print) -> dict:
     "Train and evaluate one generator run (`init` 'scratch' or 'usp', seed `s`), or reuse the finished stages."
@@ -370,7 +370,7 @@ def _generator_job(cfg_dict:dict, s:int, init:str, threads:int):
 def run_demo(cfg:DemoConfig, log=print) -> dict:
     "The built-in end-to-end USP run; returns stages, curves, speed-ups and the report path."
     t0 = time.time()
-    torch.set_num_threads(cfg.threads or os.cpu_count() or 1)
+    torch.set_num_threads(cfg.threads or available_cores())
     root = cfg.root; root.mkdir(parents=True, exist_ok=True)
     atomic_write_text(root/'demo_config.json', json.dumps(cfg.to_dict(), indent=1))
     c = cfg.to_dict()

@@ -27,7 +27,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
     install_requires=_split('requirements'),
-    extras_require={'dev': _split('dev_requirements')},
+    extras_require={'dev': _split('dev_requirements'), 'lab': _split('lab_requirements')},
     python_requires='>=' + cfg['min_python'],
     zip_safe=False,
     entry_points={'console_scripts': _split('console_scripts'), 'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},

@@ -1,11 +1,12 @@
 # Source me: creates (once) and activates the project virtual environment in .venv.
-# torch and torchvision are resolved from PyPI as a matched pair (the CUDA build, which also runs
-# on a CPU-only machine); a stamp of settings.ini makes a changed dependency list reinstall.
+# torch and torchvision are the tested pair pinned in tools/constraints.txt (PyPI's CUDA build, which
+# also runs on a CPU-only machine); a stamp of settings.ini, setup.py and the constraints makes a changed
+# dependency list or pin reinstall.
 set -euo pipefail
 _root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _py="${USP_PYTHON:-$(command -v python3.11 || command -v python3)}"
 _stamp="$_root/.venv/.usp_nb_stamp"
-_want="$(cat "$_root/settings.ini" "$_root/setup.py" | sha256sum | cut -c1-16)"
+_want="$(cat "$_root/settings.ini" "$_root/setup.py" "$_root/tools/constraints.txt" | sha256sum | cut -c1-16)"
 if [[ ! -x "$_root/.venv/bin/python" || "$(cat "$_stamp" 2>/dev/null)" != "$_want" ]]; then
   echo "[usp_nb] setting up $_root/.venv with $($_py --version) (first run: a few minutes, torch is large)"
   "$_py" -m venv "$_root/.venv"
@@ -15,7 +16,7 @@ if [[ ! -x "$_root/.venv/bin/python" || "$(cat "$_stamp" 2>/dev/null)" != "$_wan
   for _try in 1 2 3 4; do
     "$_root/.venv/bin/python" -m pip install -q --upgrade pip || true
     _rr=(); [[ "$("$_root/.venv/bin/python" -m pip install --help)" == *--resume-retries* ]] && _rr=(--resume-retries 10)
-    if "$_root/.venv/bin/python" -m pip install -q "${_rr[@]}" -e "$_root[dev]" --config-settings editable_mode=compat; then
+    if "$_root/.venv/bin/python" -m pip install -q "${_rr[@]}" -c "$_root/tools/constraints.txt" -e "$_root[dev]" --config-settings editable_mode=compat; then
       break
     fi
     if [[ $_try == 4 ]]; then

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #ab07811a
 from __future__ import annotations
-import dataclasses, json, os, random, hashlib, shutil, subprocess, contextlib, fcntl, time, argparse, warnings, math
+import collections, dataclasses, json, os, random, sys, hashlib, shutil, subprocess, contextlib, fcntl, time, argparse, warnings, math
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any
@@ -16,9 +16,9 @@ from safetensors.torch import save_file, load_file
 # %% auto #0
 __all__ = ['PRECISIONS', 'SAFE_GLOBALS', 'ConfigError', 'DataError', 'CheckpointError', 'check', 'Config', 'choice',
            'atomic_path', 'atomic_write_text', 'seed_everything', 'rng_state', 'set_rng_state', 'get_device',
-           'available_cores', 'resolve_precision', 'autocast', 'DistInfo', 'dist_info_from_env', 'init_distributed',
-           'cache_dir', 'file_lock', 'build_once', 'git_commit', 'sha256_file', 'RunDir', 'save_checkpoint',
-           'load_checkpoint', 'safe_torch_load', 'progress']
+           'available_cores', 'resolve_precision', 'autocast', 'count_host_reads', 'DistInfo', 'dist_info_from_env',
+           'init_distributed', 'cache_dir', 'file_lock', 'build_once', 'git_commit', 'sha256_file', 'RunDir',
+           'save_checkpoint', 'load_checkpoint', 'safe_torch_load', 'progress']
 
 # %% ../nbs/00_core.ipynb #4ade3bba
 class ConfigError(ValueError):
@@ -137,6 +137,26 @@ def autocast(device, precision:str):
     return torch.autocast(torch.device(device).type, dtype=dtype)
 
 
+
+# %% ../nbs/00_core.ipynb #4c16c132
+_HOST_READS = ('item', 'tolist', '__float__', '__int__', '__bool__', '__index__', 'numpy')
+
+@contextlib.contextmanager
+def count_host_reads(package:str='usp_nb'):
+    "Count reads of tensor values to the host made directly by code of `package`: yields a Counter {(module, function, line): reads}."
+    sites = collections.Counter()
+    orig = {k: getattr(torch.Tensor, k) for k in _HOST_READS}
+    def counted(f):
+        def read(*a, **kw):
+            caller = sys._getframe(1)
+            mod = caller.f_globals.get('__name__', '')
+            if mod == package or mod.startswith(package + '.'): sites[(mod, caller.f_code.co_name, caller.f_lineno)] += 1
+            return f(*a, **kw)
+        return read
+    for k, f in orig.items(): setattr(torch.Tensor, k, counted(f))
+    try: yield sites
+    finally:
+        for k, f in orig.items(): setattr(torch.Tensor, k, f)
 
 # %% ../nbs/00_core.ipynb #92941b3d
 @dataclass

@@ -195,24 +195,38 @@ def _open_rgb(path) -> Image.Image:
         with Image.open(path) as im: return im.convert('RGB')
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise DataError(f'{path}: cannot decode this image ({type(e).__name__}: {e}); delete or replace the file, '
-                        'or pass on_bad="skip" to skip unreadable files') from None
+                        'or pass on_bad="skip" to check every file when the folder is scanned and skip unreadable ones') from None
+
+def _list_files(folder:str) -> list[tuple[str, ...]]:
+    "Every file under `folder` as path parts relative to it, sorted as `sorted(Path(folder).rglob('*'))` sorts them; one `scandir` per directory."
+    out, stack = [], [()]
+    while stack:
+        rel = stack.pop()
+        with os.scandir(os.path.join(folder, *rel)) as it:
+            for e in it:
+                if e.is_dir(): stack.append(rel + (e.name,))
+                elif e.is_file(): out.append(rel + (e.name,))
+    out.sort()
+    return out
 
 class ImageFolderDataset(Dataset):
-    "Images in `root/<class>/<file>`; bad files raise a `DataError` naming them, or are skipped and counted."
-    def __init__(self, root, transform=None, on_bad:str='raise', min_size:int=0, verify:bool=False):
+    "Images in `root/<class>/<file>` (`samples`: (path, class index)); bad files raise a `DataError` naming them, or are skipped and counted."
+    def __init__(self, root, transform=None, on_bad:str='raise', min_size:int=0, verify:bool=False,
+                 check_headers:bool|None=None):   # open every file at scan time; None: only when on_bad='skip', min_size or verify need it
         choice('on_bad', on_bad, ('raise', 'skip'))
         self.root, self.transform = Path(root), transform
         check(self.root.is_dir(), f'image folder {self.root} does not exist; pass the folder that holds one subfolder per class', DataError)
         self.classes = sorted(d.name for d in self.root.iterdir() if d.is_dir() and not d.name.startswith('.'))
         check(self.classes, f'{self.root} has no class subfolders; expected {self.root}/<class>/<image>.png '
               '(put all images in one subfolder if they have no labels)', DataError)
+        if check_headers is None: check_headers = on_bad == 'skip' or min_size > 0 or verify
         self.report = {'ignored': [], 'skipped': []}
         self.samples = []
         for ci, c in enumerate(self.classes):
-            for f in sorted((self.root/c).rglob('*')):
-                if not f.is_file(): continue
-                if f.suffix.lower() not in IMAGE_EXTS or f.name.startswith('.'): self.report['ignored'].append(str(f)); continue
-                problem = self._check(f, min_size, verify)
+            for parts in _list_files(str(self.root/c)):
+                f = os.path.join(self.root, c, *parts)                       # str: a Path per file costs more than the scan
+                if os.path.splitext(parts[-1])[1].lower() not in IMAGE_EXTS or parts[-1].startswith('.'): self.report['ignored'].append(f); continue
+                problem = self._check(f, min_size, verify) if check_headers else None
                 if problem is None: self.samples.append((f, ci)); continue
                 if on_bad == 'raise': raise DataError(problem)
                 self.report['skipped'].append(problem)

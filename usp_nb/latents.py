@@ -12,12 +12,13 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 
-from .core import (DataError, ConfigError, check, choice, cache_dir, file_lock, sha256_file, atomic_write_text,
+from .core import (DataError, ConfigError, check, choice, cache_dir, file_lock, sha256_file, atomic_write_text, atomic_path,
                          progress, get_device)
 
 # %% auto #0
-__all__ = ['MANIFEST', 'CACHE_VERSION', 'hash_uniform', 'hash_normal', 'build_latent_cache', 'LatentCache', 'LatentLoader',
-           'builtin_latent_cache', 'cache_cli', 'bench_data_cli']
+__all__ = ['MANIFEST', 'CACHE_VERSION', 'IN_MEMORY_BYTES', 'hash_uniform', 'hash_normal', 'shard_ranges', 'cache_part',
+           'build_latent_cache', 'read_manifest', 'LatentCache', 'LatentLoader', 'builtin_latent_cache', 'cache_cli',
+           'bench_data_cli']
 
 # %% ../nbs/03_latents.ipynb #604c0b12
 _M64 = (1 << 64) - 1
@@ -52,87 +53,216 @@ MANIFEST = 'manifest.json'
 CACHE_VERSION = 1
 
 def _shard_name(i): return f'shard-{i:05d}.safetensors'
+def _record_name(i): return f'shard-{i:05d}.json'         # a shard's record, written by the process that built it
 
+def shard_ranges(n:int, shard_size:int) -> list[range]:
+    "The dataset indices each shard holds: shard `i` holds `i*shard_size` up to the next shard's first index."
+    check(shard_size > 0, f'shard_size={shard_size} must be > 0 (images per shard; 4096 is a good size)', ConfigError)
+    return [range(s, min(n, s + shard_size)) for s in range(0, n, shard_size)]
+
+def cache_part(part=None) -> tuple[int, int]:
+    "(k, n): this process builds shards k, k+n, k+2n, ...; from `part` ('K/N' or (K, N)), else torchrun, a SLURM array and/or srun tasks, else (0, 1)."
+    if part is not None:
+        try: k, n = (int(v) for v in (part.split('/') if isinstance(part, str) else part))
+        except (ValueError, TypeError): raise ConfigError(f'part={part!r} is not K/N (this process builds part K of N, 0 <= K < N), e.g. 0/4') from None
+    elif 'RANK' in os.environ and 'WORLD_SIZE' in os.environ: k, n = int(os.environ['RANK']), int(os.environ['WORLD_SIZE'])
+    else:                                                  # SLURM: array task a of A, each with task p of P (srun -n P)
+        env = os.environ.get
+        a, A = int(env('SLURM_ARRAY_TASK_ID', 0)) - int(env('SLURM_ARRAY_TASK_MIN', 0)), int(env('SLURM_ARRAY_TASK_COUNT', 1))
+        p, P = int(env('SLURM_PROCID', 0)), int(env('SLURM_NTASKS', 1))
+        k, n = a*P + p, A*P
+    check(0 <= k < n, f'part {k}/{n} is out of range: K must be in 0..N-1', ConfigError)
+    return k, n
+
+class _EncodeBatches(torch.utils.data.Dataset):
+    "Item k: (shard, indices, images, labels) of the k-th planned encode batch. Map-style, so a DataLoader gives each item to one worker and returns them in order."
+    def __init__(self, ds, plan): self.ds, self.plan = ds, plan      # plan: [(shard number, range of dataset indices)]
+    def __len__(self): return len(self.plan)
+    def __getitem__(self, k):
+        si, rng = self.plan[k]
+        items = [self.ds[i] for i in rng]
+        return si, list(rng), torch.stack([x for x, _ in items]), [int(y) for _, y in items]
+
+# %% ../nbs/03_latents.ipynb #fe4e874b
 def build_latent_cache(dataset, vae, out_dir, shard_size:int=1024, batch_size:int=128, dtype:str='float16',
-                       num_workers:int=0, source:str|None=None, quiet:bool=False) -> 'LatentCache':
-    "Encode `dataset` ((image in [-1, 1], label) pairs, deterministic transform) and its flips into a sharded cache."
+                       num_workers:int=0, source:str|None=None, quiet:bool=False, part=(0, 1)) -> LatentCache|None:
+    "Encode `dataset` ((image in [-1, 1], label), deterministic transform) and its flips into a sharded cache; this process builds `part` (K, N) of it."
     choice('dtype', dtype, ('float16', 'float32'))
+    check(batch_size > 0, f'batch_size={batch_size} must be > 0 (images per VAE call)', ConfigError)
+    check(num_workers >= 0, f'num_workers={num_workers} must be >= 0 (0: load images in this process)', ConfigError)
+    k, nparts = cache_part(part)
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     n = len(dataset); check(n > 0, 'the dataset is empty; nothing to cache', DataError)
+    ranges = shard_ranges(n, shard_size)
     x0, _ = dataset[0]
     check(x0.ndim == 3 and x0.shape[0] == 3, f'dataset items must be (image (3, H, W) in [-1, 1], label); got {tuple(x0.shape)}', DataError)
     res = list(x0.shape[-2:])
+    vae._check_images(x0[None])                                        # divisible by the VAE's downsampling, before any work
     want = {'version': CACHE_VERSION, 'vae': vae.identity(), 'resolution': res, 'count': n, 'shard_size': shard_size,
             'dtype': dtype, 'latent_shape': [vae.latent_channels, res[0]//vae.downsample, res[1]//vae.downsample],
-            'source': source or type(dataset).__name__}
-    mpath = out_dir/MANIFEST
+            'source': source or type(dataset).__name__, 'encode_precision': vae.encode_precision}
+    have = _start_manifest(out_dir, want)
+    if have.get('complete') and _all_present(out_dir, have['shards'], ranges): return LatentCache(out_dir)
+    done = {**have.get('shards', {}), **_records(out_dir)}
+    mine = [i for i in range(len(ranges)) if i % nparts == k and not _shard_ok(out_dir, i, done.get(str(i)))]
+    plan = [(i, range(b, min(b + batch_size, ranges[i].stop))) for i in mine for b in range(ranges[i].start, ranges[i].stop, batch_size)]
+    loader = torch.utils.data.DataLoader(_EncodeBatches(dataset, plan), batch_size=None, num_workers=num_workers)
+    bar = progress(total=sum(len(ranges[i]) for i in mine), disable=quiet, unit='img',
+                   desc=f'caching latents -> {out_dir.name}' + (f' (part {k}/{nparts})' if nparts > 1 else ''))
+    shard = None
+    for si, ids, xs, ys in loader:
+        if shard is None: shard = _ShardBuffer(si, ranges[si], want['latent_shape'], getattr(torch, dtype))
+        check(si == shard.si and ids[0] == shard.filled + ranges[si].start, f'internal: encode batch for shard {si} at {ids[0]} '
+              f'arrived out of order (expected shard {shard.si} at {shard.filled + ranges[si].start})', RuntimeError)
+        shard.add(*vae.moments(torch.cat([xs, xs.flip(-1)])), ys)      # (2b, C, h, w): the images, then their flips
+        bar.update(len(ids))
+        if shard.full: shard.write(out_dir); shard = None
+    bar.close()
+    return _finish_manifest(out_dir, ranges, quiet)
+
+# %% ../nbs/03_latents.ipynb #1fb9e9e6
+class _ShardBuffer:
+    "One shard's moments, filled batch by batch in the cache's dtype, then written atomically with its record."
+    def __init__(self, si, rng, latent_shape, dtype):
+        self.si, self.rng, self.filled = si, rng, 0
+        self.mean = torch.empty(len(rng), 2, *latent_shape, dtype=dtype)          # (n, 2, C, h, w): image, flip
+        self.logvar = torch.empty_like(self.mean)
+        self.labels = torch.empty(len(rng), dtype=torch.int64)
+    @property
+    def full(self): return self.filled == len(self.rng)
+    def add(self, mean, logvar, ys):
+        b, s = len(ys), slice(self.filled, self.filled + len(ys))
+        self.mean[s] = torch.stack([mean[:b], mean[b:]], 1).to(self.mean.dtype).cpu()        # (b, 2, C, h, w)
+        self.logvar[s] = torch.stack([logvar[:b], logvar[b:]], 1).to(self.mean.dtype).cpu()
+        self.labels[s] = torch.as_tensor(ys, dtype=torch.int64); self.filled += b
+    def write(self, out_dir):
+        f = out_dir/_shard_name(self.si)
+        with atomic_path(f) as tmp:
+            save_file({'mean': self.mean, 'logvar': self.logvar, 'labels': self.labels,
+                       'index': torch.arange(self.rng.start, self.rng.stop, dtype=torch.int64)}, tmp)
+        rec = {'sha256': sha256_file(f), 'bytes': f.stat().st_size, 'count': len(self.rng), 'first': self.rng.start}
+        atomic_write_text(out_dir/_record_name(self.si), json.dumps(rec))
+
+def _start_manifest(out_dir, want) -> dict:
+    "The manifest as found (checked against `want`), or a new incomplete one; under the build lock, so parts can start together."
     with file_lock(out_dir/'.build.lock'):
+        mpath = out_dir/MANIFEST
         if mpath.exists():
-            have = json.loads(mpath.read_text())
-            _check_same(have, want, out_dir)
-            shards = have.get('shards', {})
-            sizes_ok = all((out_dir/_shard_name(int(i))).exists() and (out_dir/_shard_name(int(i))).stat().st_size == r['bytes'] for i, r in shards.items())
-            if have.get('complete') and sizes_ok: return LatentCache(out_dir)
-        else: shards = {}
-        man = {**want, 'complete': False, 'shards': shards}
-        atomic_write_text(mpath, json.dumps(man, indent=1))
-        n_shards = math.ceil(n/shard_size)
-        todo = [i for i in range(n_shards) if not _shard_ok(out_dir, i, shards)]
-        loader = torch.utils.data.DataLoader(_Subset(dataset, todo, shard_size, n), batch_size=None, num_workers=num_workers)
-        t0 = time.time()
-        bar = progress(total=sum(min(shard_size, n - i*shard_size) for i in todo), desc=f'caching latents -> {out_dir.name}', disable=quiet, unit='img')
-        for si, (xs, ys, ids) in zip(todo, loader):
-            means, logvars = [], []
-            for b in range(0, len(xs), batch_size):
-                xb = xs[b:b + batch_size]
-                m, lv = vae.moments(torch.cat([xb, xb.flip(-1)]))               # (2b, C, h, w): image, then flip
-                k = len(xb)
-                means.append(torch.stack([m[:k], m[k:]], 1)); logvars.append(torch.stack([lv[:k], lv[k:]], 1))  # (b, 2, C, h, w)
-                bar.update(k)
-            tens = {'mean': torch.cat(means).to(getattr(torch, dtype)).cpu().contiguous(),
-                    'logvar': torch.cat(logvars).to(getattr(torch, dtype)).cpu().contiguous(),
-                    'labels': torch.as_tensor(ys, dtype=torch.int64), 'index': torch.as_tensor(ids, dtype=torch.int64)}
-            f = out_dir/_shard_name(si); tmp = f.with_name(f.name + '.tmp')
-            save_file(tens, tmp); os.replace(tmp, f)
-            man['shards'][str(si)] = {'sha256': sha256_file(f), 'bytes': f.stat().st_size, 'count': len(ys)}
-            atomic_write_text(mpath, json.dumps(man, indent=1))
-        bar.close()
-        man['complete'] = True; man['build_seconds'] = round(time.time() - t0, 2)
-        atomic_write_text(mpath, json.dumps(man, indent=1))
-    return LatentCache(out_dir)
+            have = json.loads(mpath.read_text()); _check_same(have, want, out_dir)
+            return have
+        atomic_write_text(mpath, json.dumps({**want, 'complete': False, 'shards': {}}, indent=1))
+        return {}
 
-class _Subset(torch.utils.data.IterableDataset):
-    "Yields whole shards (images, labels, indices) of `dataset`, for the listed shard numbers."
-    def __init__(self, ds, shard_ids, shard_size, n): self.ds, self.ids, self.ss, self.n = ds, shard_ids, shard_size, n
-    def __iter__(self):
-        for si in self.ids:
-            rng = range(si*self.ss, min(self.n, (si + 1)*self.ss))
-            items = [self.ds[i] for i in rng]
-            yield torch.stack([x for x, _ in items]), [int(y) for _, y in items], list(rng)
+def _records(out_dir) -> dict:
+    "The shard records that building processes left beside their shards: {'i': record}."
+    out = {}
+    for f in out_dir.glob('shard-*.json'):
+        try: out[str(int(f.stem.split('-')[1]))] = json.loads(f.read_text())
+        except (ValueError, json.JSONDecodeError): pass                  # a half-written record: its shard is redone
+    return out
 
-def _shard_ok(out_dir, i, shards) -> bool:
-    rec = shards.get(str(i)); f = out_dir/_shard_name(i)
+def _all_present(out_dir, recs, ranges) -> bool:
+    "Every shard has a record for its own index range and a file of the recorded size (no checksum: that is `verify`)."
+    def ok(i):
+        r, f = recs.get(str(i)), out_dir/_shard_name(i)
+        return bool(r) and r.get('first', ranges[i].start) == ranges[i].start and r['count'] == len(ranges[i]) \
+               and f.exists() and f.stat().st_size == r['bytes']
+    return all(ok(i) for i in range(len(ranges)))
+
+def _shard_ok(out_dir, i, rec) -> bool:
+    f = out_dir/_shard_name(i)
     return bool(rec) and f.exists() and f.stat().st_size == rec['bytes'] and sha256_file(f) == rec['sha256']
+
+def _finish_manifest(out_dir, ranges, quiet) -> LatentCache|None:
+    "Merge the shard records into the manifest; the process that finds every shard present marks the cache complete."
+    with file_lock(out_dir/'.build.lock'):
+        man = json.loads((out_dir/MANIFEST).read_text())
+        recs = {**man.get('shards', {}), **_records(out_dir)}
+        man['shards'] = {str(i): recs[str(i)] for i in range(len(ranges)) if str(i) in recs}
+        man['complete'] = _all_present(out_dir, man['shards'], ranges)
+        atomic_write_text(out_dir/MANIFEST, json.dumps(man, indent=1))
+        if man['complete']:
+            for f in out_dir.glob('shard-*.json'): f.unlink()
+    if man['complete']: return LatentCache(out_dir)
+    if not quiet: print(f'{out_dir}: {len(man["shards"])} of {len(ranges)} shards built; the part that finishes last completes the cache')
+    return None
 
 def _check_same(have:dict, want:dict, path):
     if have.get('version') != want['version']:
         raise DataError(f'latent cache {path} has format version {have.get("version")}, this usp_nb writes {want["version"]}; rebuild it into a new folder')
-    for key, what in (('vae', 'VAE'), ('resolution', 'resolution'), ('count', 'image count'), ('shard_size', 'shard size'), ('dtype', 'dtype'), ('source', 'source')):
-        if have.get(key) != want[key]:
+    for key, what in (('vae', 'VAE'), ('resolution', 'resolution'), ('count', 'image count'), ('shard_size', 'shard size'),
+                      ('dtype', 'dtype'), ('source', 'source'), ('encode_precision', 'encode precision')):
+        if have.get(key, want[key] if key == 'encode_precision' else None) != want[key]:
             raise DataError(f'latent cache {path} was built with a different {what} ({have.get(key)} vs {want[key]} now); '
                             'it cannot be reused: choose another folder, or delete this one to rebuild')
 
 # %% ../nbs/03_latents.ipynb #1ec5dfa8
+IN_MEMORY_BYTES = 256 * 2**20     # caches up to this size are read into memory (and can move to a GPU); larger ones from disk
+
+class _ShardFile:
+    "One shard read in place: the safetensors header gives each tensor's byte range, and rows are read with `os.preadv`."
+    _DT = {'F16': np.float16, 'F32': np.float32, 'I64': np.int64}
+    def __init__(self, f:Path, rng:range, latent_shape, dtype:str):
+        self.f, self.rng = f, rng
+        try:
+            with open(f, 'rb') as fh:
+                hlen = int.from_bytes(fh.read(8), 'little'); head = json.loads(fh.read(hlen))
+        except (OSError, ValueError, UnicodeDecodeError) as e:
+            raise DataError(f'latent cache shard {f} cannot be read ({type(e).__name__}); it is damaged: delete it and rerun the build') from None
+        self.base, n = 8 + hlen, len(rng)
+        want = {'mean': (self._name(dtype), [n, 2, *latent_shape]), 'logvar': (self._name(dtype), [n, 2, *latent_shape]),
+                'labels': ('I64', [n]), 'index': ('I64', [n])}
+        for key, (dt, shape) in want.items():
+            h = head.get(key, {})
+            check((h.get('dtype'), h.get('shape')) == (dt, shape), f'latent cache shard {f} holds {key} as {h.get("dtype")} '
+                  f'{h.get("shape")}, not {dt} {shape} as its manifest says; it is damaged or from another cache: rebuild it', DataError)
+        self.off = {k: self.base + head[k]['data_offsets'][0] for k in want}
+        self.row = math.prod(latent_shape) * np.dtype(self._DT[want['mean'][0]]).itemsize    # bytes of one (C, h, w) latent
+        self.dtype = self._DT[want['mean'][0]]
+        self._fd = None
+        index = self.read_all('index')
+        if not np.array_equal(index, np.arange(rng.start, rng.stop)):
+            bad = np.flatnonzero(index != np.arange(rng.start, rng.stop))[0]
+            raise DataError(f'latent cache shard {f} holds dataset index {index[bad]} at row {bad}, where index {rng.start + bad} '
+                            f'belongs (it should hold {rng.start}..{rng.stop - 1} in order): images are duplicated or missing. '
+                            'Rebuild the cache into a new folder with this usp_nb (`usp_cache`)')
+
+    @staticmethod
+    def _name(dtype): return {'float16': 'F16', 'float32': 'F32'}[dtype]
+    @property
+    def fd(self):
+        if self._fd is None: self._fd = os.open(self.f, os.O_RDONLY)
+        return self._fd
+    def close(self):
+        if self._fd is not None: os.close(self._fd); self._fd = None
+    def read_all(self, key) -> np.ndarray:
+        "A whole (small) per-image tensor: labels or index."
+        out = np.empty(len(self.rng), dtype=np.int64)
+        check(os.preadv(self.fd, [out], self.off[key]) == out.nbytes, f'latent cache shard {self.f} is truncated; rebuild it', DataError)
+        return out
+    def read_rows(self, key, rows, flips, out):
+        "Copy latent (row, flip) of tensor `key` into out[j] for each j: one positioned read per latent."
+        for j, (r, fl) in enumerate(zip(rows, flips)):
+            os.preadv(self.fd, [out[j]], self.off[key] + (2*r + fl)*self.row)
+
+# %% ../nbs/03_latents.ipynb #62d6b808
+def read_manifest(path) -> dict:
+    "The manifest of a complete latent cache (VAE identity, geometry, source), without opening a shard."
+    path = Path(path); mpath = path/MANIFEST
+    check(mpath.exists(), f'{path} is not a latent cache (no {MANIFEST}); build one with build_latent_cache or `usp_cache`', DataError)
+    try: m = json.loads(mpath.read_text())
+    except (OSError, ValueError) as e: raise DataError(f'{mpath} cannot be read ({type(e).__name__}); rebuild the cache') from None
+    if not m.get('complete'):
+        n_done = len({**m.get('shards', {}), **_records(path)})
+        raise DataError(f'latent cache {path} is incomplete ({n_done} of {math.ceil(m["count"]/m["shard_size"])} shards); '
+                        'run the same build_latent_cache / usp_cache command again to resume it (every part, if it was split)')
+    return m
+
 class LatentCache:
     "A built latent cache; `get` returns scaled latents (mean or posterior sample) with a random or fixed flip."
-    def __init__(self, path, vae=None, resolution=None, in_memory:bool=True):
+    def __init__(self, path, vae=None, resolution=None, in_memory:bool|None=None):
         self.path = Path(path)
-        mpath = self.path/MANIFEST
-        check(mpath.exists(), f'{self.path} is not a latent cache (no {MANIFEST}); build one with build_latent_cache or `usp_cache`', DataError)
-        self.manifest = m = json.loads(mpath.read_text())
-        n_shards = math.ceil(m['count']/m['shard_size'])
-        check(m.get('complete'), f'latent cache {self.path} is incomplete ({len(m.get("shards", {}))} of {n_shards} shards); '
-              'run the same build_latent_cache / usp_cache command again to resume it', DataError)
+        self.manifest = m = read_manifest(self.path)
         if vae is not None:
             ident = vae.identity() if hasattr(vae, 'identity') else vae
             check(ident == m['vae'], f'latent cache {self.path} was built with VAE {m["vae"]["name"]} ({m["vae"]["weights_sha"]}), '
@@ -141,24 +271,24 @@ class LatentCache:
             r = [resolution]*2 if isinstance(resolution, int) else list(resolution)
             check(r == m['resolution'], f'latent cache {self.path} holds {m["resolution"][0]}x{m["resolution"][1]} images, not '
                   f'{r[0]}x{r[1]}; build a cache at this resolution', DataError)
-        for i in range(n_shards):
+        self.latent_shape, self.ss = tuple(m['latent_shape']), m['shard_size']
+        self.scale, self.shift = m['vae']['scale'], m['vae'].get('shift', 0.0)
+        self._shards = []
+        for i, rng in enumerate(shard_ranges(m['count'], self.ss)):
             f, rec = self.path/_shard_name(i), m['shards'][str(i)]
             check(f.exists() and f.stat().st_size == rec['bytes'], f'latent cache shard {f} is missing or truncated '
                   f'(expected {rec["bytes"]} bytes); rebuild the cache (delete the shard and rerun the build to redo only it)', DataError)
-        self.scale, self.shift = m['vae']['scale'], m['vae'].get('shift', 0.0)
-        self.latent_shape = tuple(m['latent_shape'])
+            self._shards.append(_ShardFile(f, rng, self.latent_shape, m['dtype']))
+        self.labels = torch.from_numpy(np.concatenate([s.read_all('labels') for s in self._shards]))
         self._mean = self._logvar = None
+        if in_memory is None: in_memory = sum(r['bytes'] for r in m['shards'].values()) <= IN_MEMORY_BYTES
         if in_memory: self._load()
 
     def _load(self):
-        means, logvars, labels = [], [], []
-        for i in range(math.ceil(self.manifest['count']/self.manifest['shard_size'])):
-            f = self.path/_shard_name(i)
-            try: t = load_file(f)
-            except Exception as e:
-                raise DataError(f'latent cache shard {f} cannot be read ({type(e).__name__}: {e}); it is damaged: delete it and rerun the build') from None
-            means.append(t['mean']); logvars.append(t['logvar']); labels.append(t['labels'])
-        self._mean, self._logvar, self.labels = torch.cat(means), torch.cat(logvars), torch.cat(labels)
+        "Read every shard into memory (small caches; `to(device)` then moves them)."
+        t = [load_file(s.f) for s in self._shards]
+        self._mean, self._logvar = torch.cat([x['mean'] for x in t]), torch.cat([x['logvar'] for x in t])
+        for s in self._shards: s.close()
 
     def verify(self) -> bool:
         "Recompute every shard's SHA-256; raise a `DataError` naming the first damaged shard."
@@ -169,17 +299,33 @@ class LatentCache:
 
     def __len__(self): return self.manifest['count']
     def __repr__(self):
-        r = self.manifest['resolution']
-        return f'LatentCache({str(self.path)!r}, n={len(self)}, {r[0]}x{r[1]} px -> latent {self.latent_shape}, vae={self.manifest["vae"]["name"]})'
+        r, where = self.manifest['resolution'], 'in memory' if self.in_memory else 'read from disk'
+        return f'LatentCache({str(self.path)!r}, n={len(self)}, {r[0]}x{r[1]} px -> latent {self.latent_shape}, vae={self.manifest["vae"]["name"]}, {where})'
+    @property
+    def in_memory(self) -> bool: return self._mean is not None
     @property
     def num_classes(self) -> int: return int(self.labels.max()) + 1
     @property
-    def device(self): return self._mean.device
+    def device(self): return self._mean.device if self.in_memory else torch.device('cpu')
 
     def to(self, device):
-        "Move the in-memory cache (e.g. to the GPU, so batches never cross the bus)."
+        "Hold the cache in memory on `device` (e.g. a GPU, so batches never cross the bus); for caches that fit."
+        if not self.in_memory: self._load()
         self._mean, self._logvar, self.labels = self._mean.to(device), self._logvar.to(device), self.labels.to(device)
         return self
+
+    def _read(self, key, idx, f) -> torch.Tensor:
+        "Latents (B, C, h, w) of tensor `key` for dataset indices `idx` and flips `f`, read from the shards."
+        out = np.empty((len(idx), *self.latent_shape), dtype=self._shards[0].dtype)
+        idx, f = idx.numpy(), f.numpy()
+        if len(idx): check(0 <= idx.min() and idx.max() < len(self), f'indices must be in 0..{len(self) - 1} for this cache of {len(self)}', DataError)
+        shard = idx // self.ss
+        for s in np.unique(shard):
+            j = np.flatnonzero(shard == s)
+            buf = np.empty((len(j), *self.latent_shape), dtype=out.dtype)
+            self._shards[s].read_rows(key, idx[j] - s*self.ss, f[j], buf)
+            out[j] = buf
+        return torch.from_numpy(out)
 
     def get(self, indices, epoch:int=0, mode:str='mean', flip:str='random', seed:int=0) -> tuple[torch.Tensor, torch.Tensor]:
         "Scaled latents (B, C, h, w) float32 and labels (B,) for dataset `indices`."
@@ -187,10 +333,11 @@ class LatentCache:
         idx = torch.as_tensor(indices, dtype=torch.long, device=self.device)
         if flip == 'random': f = (hash_uniform(seed, epoch, idx, 1)[:, 0] < 0.5).long().to(self.device)
         else: f = torch.full_like(idx, int(flip == 'only'))
-        mean = self._mean[idx, f].float()                                   # (B, C, h, w)
+        read = (lambda key: getattr(self, '_' + key)[idx, f]) if self.in_memory else (lambda key: self._read(key, idx, f))
+        mean = read('mean').float()                                         # (B, C, h, w)
         if mode == 'sample':
             eps = hash_normal(seed + 7919, epoch, idx, self.latent_shape).to(self.device)
-            mean = mean + torch.exp(0.5*self._logvar[idx, f].float())*eps
+            mean = mean + torch.exp(0.5*read('logvar').float())*eps
         return (mean - self.shift)*self.scale, self.labels[idx]
 
 # %% ../nbs/03_latents.ipynb #270be490
@@ -257,6 +404,12 @@ def _open_vae(vae:str, size:int, device:str):
     from usp_nb.vae import FrozenVAE, builtin_vae
     return builtin_vae(size, device=device) if vae == 'builtin' else FrozenVAE.from_pretrained(vae, device=device)
 
+def _part_device(device:str, nparts:int) -> str:
+    "With several parts on one node, part k's VAE goes on GPU LOCAL_RANK (torchrun) or SLURM_LOCALID."
+    if device != 'auto' or nparts == 1 or not torch.cuda.is_available(): return device
+    local = int(os.environ.get('LOCAL_RANK', os.environ.get('SLURM_LOCALID', 0)))
+    return f'cuda:{local % torch.cuda.device_count()}'
+
 @call_parse
 def cache_cli(
     data:str='builtin',     # 'builtin' (the shapes) or an image folder root/<class>/<image>
@@ -270,18 +423,21 @@ def cache_cli(
     workers:int=4,          # data-loading processes for image folders
     on_bad:str='raise',     # image folders: 'raise' on a bad image, or 'skip' and count it
     device:str='auto',      # where the VAE runs
+    part:str=None,          # this process's share K/N of the shards (default: torchrun's RANK/WORLD_SIZE or SLURM's array and tasks; else all)
 ):
-    "Build a latent cache: encode every image and its flip once with the frozen VAE."
+    "Build a latent cache: encode every image and its flip once with the frozen VAE (split over processes with --part or torchrun/SLURM)."
     from usp_nb.data import BuiltinShapes, ImageFolderDataset, center_crop_transform
-    v = _open_vae(vae, size, device)
+    check(shard_size > 0 and batch_size > 0, f'--shard_size {shard_size} and --batch_size {batch_size} must both be > 0', ConfigError)
+    check(data == 'builtin' or out, 'pass --out for the cache folder of an image folder', ConfigError)
+    k, nparts = cache_part(part)
+    v = _open_vae(vae, size, _part_device(device, nparts))
     if data == 'builtin':
         ds, src = BuiltinShapes(n, size, split=split), f'builtin-shapes:{split}:{n}:{size}:0'
         out = out or str(cache_dir()/'latents'/f'shapes-{split}-n{n}-s{size}-seed0-{v.identity()["weights_sha"]}')
-    else:
-        ds, src = ImageFolderDataset(data, center_crop_transform(size), on_bad=on_bad), f'folder:{Path(data).resolve()}:{size}'
-        check(out, 'pass --out for the cache folder of an image folder')
-    c = build_latent_cache(ds, v, out, shard_size=shard_size, batch_size=batch_size, num_workers=0 if data == 'builtin' else workers, source=src)
-    print(c)
+    else: ds, src = ImageFolderDataset(data, center_crop_transform(size), on_bad=on_bad), f'folder:{Path(data).resolve()}:{size}'
+    c = build_latent_cache(ds, v, out, shard_size=shard_size, batch_size=batch_size, num_workers=0 if data == 'builtin' else workers,
+                           source=src, part=(k, nparts))
+    print(c if c is not None else f'part {k}/{nparts} of {out} done; the cache is complete when every part has finished')
 
 @call_parse
 def bench_data_cli(

@@ -168,11 +168,13 @@ def build_pretrain_data(cfg:PretrainConfig, rank:int=0, world_size:int=1, device
         from usp_nb.latents import LatentCache, LatentLoader, builtin_latent_cache
         cache = builtin_latent_cache(size=size, n=cfg.builtin_n) if cfg.data == 'builtin' else LatentCache(cfg.data_path)
         C, h, w = cache.latent_shape
-        check(size % h == 0, f'the latent cache holds {h}x{w} latents, which no integer VAE factor maps to image_size={size}; '
-              'set image_size to the size the cache was written at')
+        res, f = cache.manifest['resolution'], cache.manifest['vae']['downsample']
+        check(res == [size, size], f'the latent cache {cache.path} holds {res[0]}x{res[1]} px images ({C}x{h}x{w} latents, VAE '
+              f'downsampling {f}), but this run trains at image_size={size} ({size // f}x{size // f} latents): build a cache at '
+              f'{size} px (`usp_cache --size {size}`), or set image_size={res[0]} if the preset allows it', DataError)
         loader = LatentLoader(cache, cfg.batch_size, seed=cfg.seed, rank=rank, world_size=world_size,
                               mode=cfg.latent_mode, drop_last=True, device='cpu')   # the step moves batches with `to_device`
-        return loader, (C, h, w), size // h
+        return loader, (C, h, w), f
     from usp_nb.data import ImageFolderDataset, usp_pretrain_transform
     vae = _vae(cfg, device)
     ds = ImageFolderDataset(cfg.data_path, transform=usp_pretrain_transform(size))

@@ -79,9 +79,9 @@ def open_generator(cfg:SampleConfig, device='cpu'):
         tc = meta['config']
         info.update(checkpoint=str(ck.resolve()), step=meta['step'], preset=meta.get('preset'), run_dir=str(ck.parent.parent))
         if cfg.vae is None:
-            from usp_nb.latents import LatentCache, builtin_latent_cache
-            cache = builtin_latent_cache(tc['image_size'], n=tc['builtin_n']) if tc['data'] == 'builtin' else LatentCache(tc['data_path'])
-            vae = vae_for_cache(cache, device)
+            from usp_nb.latents import builtin_latent_cache
+            src = builtin_latent_cache(tc['image_size'], n=tc['builtin_n']) if tc['data'] == 'builtin' else tc['data_path']
+            vae = vae_for_cache(src, device)                           # the training cache's manifest names its VAE
         else: vae = None
     else:
         model = load_dit(p, cfg.model, prefer=prefer)

@@ -207,12 +207,14 @@ def build_generator_data(cfg:TrainConfig, rank:int=0, world_size:int=1, device='
     return train, val, loader
 
 def vae_for_cache(cache, device='cpu'):
-    "The frozen VAE a latent cache was built with (to decode samples of a model trained on it)."
+    "The frozen VAE a latent cache (a `LatentCache` or its folder) was built with, to decode samples of a model trained on it; reads only the manifest."
     from usp_nb.vae import FrozenVAE, builtin_vae
-    ident = cache.manifest['vae']
-    if ident['name'].startswith('builtin:'): vae = builtin_vae(cache.manifest['resolution'][0], device=device)
+    from usp_nb.latents import read_manifest
+    path, man = (cache.path, cache.manifest) if hasattr(cache, 'manifest') else (Path(cache), read_manifest(cache))
+    ident = man['vae']
+    if ident['name'].startswith('builtin:'): vae = builtin_vae(man['resolution'][0], device=device)
     else: vae = FrozenVAE.from_pretrained(ident['name'], device=device)
-    check(vae.identity()['weights_sha'] == ident['weights_sha'], f'the VAE found for {cache.path} ({ident["name"]}) has other '
+    check(vae.identity()['weights_sha'] == ident['weights_sha'], f'the VAE found for {path} ({ident["name"]}) has other '
           'weights than the one that built the cache; decode with the VAE the cache was built with', DataError)
     return vae
 

@@ -34,9 +34,9 @@ def load_autoencoder(name_or_path:str, subfolder:str|None=None) -> AutoencoderKL
         folder = p/subfolder if subfolder else p
         check((folder/'config.json').exists(), f'{folder} has no config.json, so it is not a diffusers AutoencoderKL folder; '
               'if it is a Stable Diffusion pipeline folder pass subfolder="vae"', DataError)
-        return AutoencoderKL.from_pretrained(folder)
+        return AutoencoderKL.from_pretrained(folder, low_cpu_mem_usage=False)   # False: what diffusers falls back to without accelerate, minus its warning
     try:
-        return AutoencoderKL.from_pretrained(name_or_path, subfolder=subfolder)
+        return AutoencoderKL.from_pretrained(name_or_path, subfolder=subfolder, low_cpu_mem_usage=False)
     except Exception as e:
         raise DataError(f'could not load the VAE "{name_or_path}" from the Hugging Face hub ({type(e).__name__}: {str(e)[:160]}). '
                         'On an offline machine, download it elsewhere (`huggingface-cli download stabilityai/sd-vae-ft-ema`), '
@@ -45,27 +45,30 @@ def load_autoencoder(name_or_path:str, subfolder:str|None=None) -> AutoencoderKL
 # %% ../nbs/02_vae.ipynb #17d94fb4
 class FrozenVAE(torch.nn.Module):
     "A frozen diffusers `AutoencoderKL`: encode images in [-1, 1] to scaled latents and decode them back."
-    def __init__(self, vae:AutoencoderKL, name:str='vae', device='auto', precision:str='auto'):
+    def __init__(self, vae:AutoencoderKL, name:str='vae', device='auto', precision:str='auto',
+                 upcast:bool|None=None):   # run in fp32 whatever `precision` says; None: the VAE config's `force_upcast`
         super().__init__()
         self.vae, self.name = vae.eval().requires_grad_(False), str(name)
         self.device_ = get_device(device)
         self.precision = resolve_precision(precision, self.device_)
         self.vae.to(self.device_)
-        if self.device_.type == 'cuda': self.vae.to(memory_format=torch.channels_last)
         cfg = vae.config
+        self.upcast = bool(getattr(cfg, 'force_upcast', False)) if upcast is None else bool(upcast)
+        self.encode_precision = 'fp32' if self.upcast else self.precision   # what the VAE really runs in (recorded in caches)
+        if self.device_.type == 'cuda' and not self.upcast: self.vae.to(memory_format=torch.channels_last)
         self.scale = float(cfg.scaling_factor)
         self.shift = float(getattr(cfg, 'shift_factor', None) or 0.0)
         self.downsample = 2 ** (len(cfg.block_out_channels) - 1)
         self.latent_channels = int(cfg.latent_channels)
 
     @classmethod
-    def from_pretrained(cls, name_or_path:str, subfolder:str|None=None, device='auto', precision:str='auto'):
+    def from_pretrained(cls, name_or_path:str, subfolder:str|None=None, device='auto', precision:str='auto', upcast:bool|None=None):
         "Load from a hub name (`stabilityai/sd-vae-ft-ema`, or the short `sd-ema` / `sd-mse`) or a local folder."
-        return cls(load_autoencoder(name_or_path, subfolder), name=VAE_NAMES.get(name_or_path, name_or_path), device=device, precision=precision)
+        return cls(load_autoencoder(name_or_path, subfolder), name=VAE_NAMES.get(name_or_path, name_or_path), device=device, precision=precision, upcast=upcast)
 
     def __repr__(self):
         return (f'FrozenVAE({self.name!r}, latent_channels={self.latent_channels}, downsample={self.downsample}, '
-                f'scale={self.scale:.5g}, device={self.device_.type}, precision={self.precision})')
+                f'scale={self.scale:.5g}, device={self.device_.type}, precision={self.encode_precision})')
 
     def _check_images(self, x):
         check(x.ndim == 4 and x.shape[1] == 3, f'expected images (B, 3, H, W) in [-1, 1], got shape {tuple(x.shape)}', DataError)
@@ -78,8 +81,8 @@ class FrozenVAE(torch.nn.Module):
         "Unscaled posterior (mean, logvar), each (B, C, H/f, W/f), float32."
         self._check_images(x)
         x = x.to(self.device_, non_blocking=True)
-        if self.device_.type == 'cuda': x = x.contiguous(memory_format=torch.channels_last)
-        with autocast(self.device_, self.precision):
+        if self.device_.type == 'cuda' and not self.upcast: x = x.contiguous(memory_format=torch.channels_last)
+        with autocast(self.device_, self.encode_precision):
             dist = self.vae.encode(x).latent_dist
         return dist.mean.float(), dist.logvar.float()
 
@@ -102,7 +105,7 @@ class FrozenVAE(torch.nn.Module):
     def decode(self, z:torch.Tensor) -> torch.Tensor:
         "Scaled latents -> images in [-1, 1], float32."
         z = z.to(self.device_)/self.scale + self.shift
-        with autocast(self.device_, self.precision):
+        with autocast(self.device_, self.encode_precision):
             x = self.vae.decode(z).sample
         return x.float().clamp(-1, 1)
 

@@ -102,9 +102,9 @@ _HEADS_BY_WIDTH = {64: 4, 128: 4, 192: 3, 384: 6, 768: 12, 1024: 16, 1152: 16, 1
 
 class MLMTeacher(nn.Module):
     "A frozen USP/MLM encoder as a REPA teacher: clean latents -> patch tokens after the final norm (B, L, D)."
-    def __init__(self, encoder:nn.Module, norm_image:bool=False):
+    def __init__(self, encoder:nn.Module, standardize_input:bool=False): # as the MLM was trained (`MLMConfig.standardize_input`)
         super().__init__()
-        self.encoder, self.norm_image = encoder.eval(), norm_image
+        self.encoder, self.standardize_input = encoder.eval(), standardize_input
         for p in self.encoder.parameters(): p.requires_grad_(False)
         self.dim, self.grid = encoder.pos_embed.shape[-1], encoder.grid_size
 
@@ -121,7 +121,7 @@ class MLMTeacher(nn.Module):
         if meta.get('stage') == 'pretrain':
             mc = MLMConfig.from_dict(meta['model_config'])
             m = MaskedLatentViT.from_config(mc.replace(decoder_depth=1, decoder_embed_dim=mc.decoder_num_heads * 4))
-            norm_image = mc.norm_image
+            standardize_input = mc.standardize_input
         else:
             D, C, p, _ = sd['patch_embed.proj.weight'].shape
             depth = 1 + max(int(mm.group(1)) for k in sd if (mm := re.match(r'blocks\.(\d+)\.', k)))
@@ -129,16 +129,16 @@ class MLMTeacher(nn.Module):
             check(D in _HEADS_BY_WIDTH, f'cannot tell the heads of a width-{D} encoder from {info["source"]}', CheckpointError)
             m = MaskedLatentViT(s * p, C, p, D, depth, _HEADS_BY_WIDTH[D], decoder_embed_dim=16, decoder_depth=1,
                                 decoder_num_heads=4, mlp_ratio=sd['blocks.0.mlp.fc1.weight'].shape[0] / D)
-            norm_image = False
+            standardize_input = False
         res = m.load_state_dict(enc, strict=False)
         check(not res.unexpected_keys and all(k.startswith(('decoder', 'mask_token')) for k in res.missing_keys),
               f'{info["source"]} does not fit the encoder: missing {res.missing_keys[:4]}, unexpected {res.unexpected_keys[:4]}', CheckpointError)
-        return cls(m, norm_image)
+        return cls(m, standardize_input)
 
     @torch.no_grad()
     def forward(self, z:torch.Tensor) -> torch.Tensor:       # (B, C, H, W) -> (B, L, D)
         from usp_nb.mlm import standardize_latent
-        if self.norm_image: z = standardize_latent(z)
+        if self.standardize_input: z = standardize_latent(z)   # the input the encoder saw in pretraining
         return self.encoder.forward_features(z)[:, 1:]       # (B, L, D): cls dropped
 
 class TimmTeacher(nn.Module):

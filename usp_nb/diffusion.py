@@ -24,6 +24,15 @@ def linear_betas(num_timesteps:int=1000, # T
     return np.linspace(scale * 1e-4, scale * 0.02, num_timesteps, dtype=np.float64)
 
 # %% ../nbs/09_diffusion.ipynb #f688ec0a
+def _section_steps(start:int, size:int, count:int) -> list[int]:
+    "DiT's kept steps of one section: `start + round(cur)` with `cur` a running float sum of the stride."
+    stride = (size - 1) / (count - 1) if count > 1 else 1.0   # count == 1 keeps only `start`
+    cur, steps = 0.0, []
+    for _ in range(count):
+        steps.append(start + round(cur))
+        cur += stride                                          # accumulated, not k * stride: DiT's rounding on ties
+    return steps
+
 def space_timesteps(num_timesteps:int, # T of the trained process
                     section_counts,    # int, "250", "10,15,20" (steps per equal section) or "ddim50"
                    ) -> list[int]:     # sorted kept step indices
@@ -41,8 +50,7 @@ def space_timesteps(num_timesteps:int, # T of the trained process
         size = size_per + (1 if i < extra else 0)
         check(1 <= count <= size, f'cannot take {count} steps from a section of {size} steps '
               f'(T={num_timesteps}, sections {counts}); ask for at most {size} per section')
-        stride = (size - 1) / (count - 1) if count > 1 else 1
-        steps.update(start + round(k * stride) for k in range(count))
+        steps.update(_section_steps(start, size, count))
         start += size
     return sorted(steps)
 

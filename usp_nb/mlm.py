@@ -32,8 +32,9 @@ class MLMConfig(Config):
     decoder_num_heads: int = 16    # decoder heads (released: 16)
     mlp_ratio: float = 4.0         # MLP hidden width / D (timm and DiT: 4)
     norm_pix_loss: bool = True     # normalise each target patch by its own mean and variance (paper: True)
-    norm_image: bool = False       # standardise each latent per image and channel before masking (input and target)
+    norm_image: bool = False       # the release's --norm_image: with norm_pix_loss, normalise the target per image (all tokens and values) instead of per patch; no effect without it
     add_noise: bool = False        # feed sqrt(t) z + sqrt(1-t) eps, t ~ U[0.5, 1), and reconstruct the clean z
+    standardize_input: bool = False # ours, not in the release: standardise each latent per image and channel before masking (input and target)
 
     @property
     def latent_size(self) -> int: return self.image_size // self.vae_downsample
@@ -98,13 +99,15 @@ class MaskedLatentViT(nn.Module):
                  decoder_embed_dim:int=512, decoder_depth:int=8, decoder_num_heads:int=16, # decoder
                  mlp_ratio:float=4.0,
                  norm_pix_loss:bool=True,   # per-patch normalised target
-                 norm_image:bool=False,     # per-image, per-channel standardised latent
-                 add_noise:bool=False):     # noisy input, clean target
+                 norm_image:bool=False,     # with norm_pix_loss: the target normalised per image, not per patch (the release's)
+                 add_noise:bool=False,      # noisy input, clean target
+                 standardize_input:bool=False): # per-image, per-channel standardised latent, input and target (ours)
         super().__init__()
         check(latent_size % patch_size == 0, f'latent_size={latent_size} is not divisible by patch_size={patch_size}')
         self.in_chans, self.patch_size, self.grid_size = in_chans, patch_size, latent_size // patch_size
         self.num_patches = self.grid_size ** 2
         self.norm_pix_loss, self.norm_image, self.add_noise = norm_pix_loss, norm_image, add_noise
+        self.standardize_input = standardize_input
         # encoder
         self.patch_embed = LatentPatchEmbed(in_chans, embed_dim, patch_size)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dim))
@@ -124,7 +127,7 @@ class MaskedLatentViT(nn.Module):
     def from_config(cls, cfg:MLMConfig):
         return cls(cfg.latent_size, cfg.latent_channels, cfg.patch_size, cfg.embed_dim, cfg.depth, cfg.num_heads,
                    cfg.decoder_embed_dim, cfg.decoder_depth, cfg.decoder_num_heads, cfg.mlp_ratio,
-                   cfg.norm_pix_loss, cfg.norm_image, cfg.add_noise)
+                   cfg.norm_pix_loss, cfg.norm_image, cfg.add_noise, cfg.standardize_input)
 
     def initialize_weights(self):
         "Fixed sin-cos tables; xavier-uniform Linears (patch embed like a Linear), zero biases; cls/mask tokens N(0, 0.02)."
@@ -169,11 +172,16 @@ class MaskedLatentViT(nn.Module):
         for blk in self.decoder_blocks: x = blk(x)
         return self.decoder_pred(self.decoder_norm(x))[:, 1:]              # (N, L, p*p*C), cls dropped
 
+    def target_dims(self):
+        "The axes of a (N, L, p*p*C) target that `norm_pix_loss` normalises over: per patch, or per image with `norm_image`."
+        return (1, 2) if self.norm_image else (-1,)
+
     def patch_target(self, target_z):
-        "The reconstruction target per token (N, L, p*p*C): patchified, per-patch normalised with `norm_pix_loss`."
+        "The reconstruction target per token (N, L, p*p*C): patchified; with `norm_pix_loss` normalised per patch (per image with `norm_image`)."
         t = patchify(target_z.float(), self.patch_size)                     # (N, L, p*p*C)
         if self.norm_pix_loss:
-            mean, var = t.mean(-1, keepdim=True), t.var(-1, keepdim=True)  # (N, L, 1) each
+            dims = self.target_dims()
+            mean, var = t.mean(dims, keepdim=True), t.var(dims, keepdim=True)  # (N, L, 1) per patch | (N, 1, 1) per image
             t = (t - mean) / (var + 1e-6) ** 0.5
         return t
 
@@ -194,8 +202,8 @@ class MaskedLatentViT(nn.Module):
         return {k: v.to(device) for k, v in d.items()}
 
     def prepare(self, z, draws:dict):
-        "Apply `norm_image` and `add_noise`: returns (model input, reconstruction target)."
-        if self.norm_image: z = standardize_latent(z)
+        "Apply `standardize_input` and `add_noise`: returns (model input, reconstruction target)."
+        if self.standardize_input: z = standardize_latent(z)
         if not self.add_noise: return z, z
         t = draws['t'].to(z)[:, None, None, None]                          # (N, 1, 1, 1)
         return t.sqrt() * z + (1 - t).sqrt() * draws['eps'].to(z), z
@@ -211,7 +219,7 @@ class MaskedLatentViT(nn.Module):
         return self.forward_loss(target, pred, mask), pred, mask
 
 def standardize_latent(z, eps:float=1e-6):
-    "`norm_image`: standardise each latent per image and channel over its spatial positions."
+    "`standardize_input`: standardise each latent per image and channel over its spatial positions."
     mean, var = z.mean((2, 3), keepdim=True), z.var((2, 3), keepdim=True)   # (N, C, 1, 1) each
     return (z - mean) / (var + eps) ** 0.5
 

@@ -38,8 +38,9 @@ class PretrainConfig(Config):
     latent_mode: str = 'mean'       # 'mean': posterior mean x scale (paper); 'sample': a posterior sample
     mask_ratio: float = 0.75        # fraction of latent patches removed
     norm_pix_loss: bool = True      # per-patch normalised target (paper: True)
-    norm_image: bool = False        # per-image, per-channel standardised latent (see `mlm`)
+    norm_image: bool = False        # the release's --norm_image: with norm_pix_loss, a per-image instead of per-patch normalised target (see `mlm`)
     add_noise: bool = False         # noisy input, clean target (see `mlm`)
+    standardize_input: bool = False # ours: per-image, per-channel standardised latent, input and target (see `mlm`)
     epochs: int = 800               # training length in epochs (paper: 800 or 1600) unless `steps` > 0
     steps: int = 0                  # training length in optimizer steps (overrides `epochs` when > 0)
     batch_size: int = 64            # per rank and micro-step
@@ -225,7 +226,8 @@ def _model_config(cfg:PretrainConfig, latent_shape, vae_downsample:int) -> MLMCo
     C, h, w = latent_shape
     check(h == w, f'latents are {h}x{w}; the MLM uses square latents, crop the images square')
     return mlm_config(cfg.preset, image_size=cfg.train_image_size, vae_downsample=vae_downsample, latent_channels=C,
-                      norm_pix_loss=cfg.norm_pix_loss, norm_image=cfg.norm_image, add_noise=cfg.add_noise)
+                      norm_pix_loss=cfg.norm_pix_loss, norm_image=cfg.norm_image, add_noise=cfg.add_noise,
+                      standardize_input=cfg.standardize_input)
 
 # %% ../nbs/06_pretrain.ipynb #5eb53f0b
 def pretrain(cfg:PretrainConfig) -> dict:
@@ -377,8 +379,9 @@ def pretrain_cli(
     image_size:int=None,               # image size (default: the preset's)
     mask_ratio:float=0.75,             # fraction of latent patches removed
     norm_pix_loss:Param('per-patch normalised target (true/false)', _bool)=True,
-    norm_image:Param('per-image standardised latents (true/false)', _bool)=False,
+    norm_image:Param("the release's per-image normalised target, with norm_pix_loss (true/false)", _bool)=False,
     add_noise:Param('noisy input, clean target (true/false)', _bool)=False,
+    standardize_input:Param('ours: per-image, per-channel standardised latents (true/false)', _bool)=False,
     epochs:int=800,                    # epochs (unless steps > 0)
     steps:int=0,                       # optimizer steps (overrides epochs)
     batch_size:int=64,                 # per rank and micro-step

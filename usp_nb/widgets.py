@@ -59,7 +59,8 @@ def mlm_from_checkpoint(src,                 # run directory, checkpoint folder,
         from usp_nb.pretrain import PretrainConfig
         pc = PretrainConfig.from_dict(json.loads(run_cfg.read_text())['config'])
         cfg = mlm_config(pc.preset, image_size=grid * p * f, vae_downsample=f, latent_channels=C,
-                         norm_pix_loss=pc.norm_pix_loss, norm_image=pc.norm_image, add_noise=pc.add_noise)
+                         norm_pix_loss=pc.norm_pix_loss, norm_image=pc.norm_image, add_noise=pc.add_noise,
+                         standardize_input=pc.standardize_input)
     else:
         depth = 1 + max(int(k.split('.')[1]) for k in sd if k.startswith('blocks.'))
         ddepth = 1 + max(int(k.split('.')[1]) for k in sd if k.startswith('decoder_blocks.'))
@@ -103,11 +104,12 @@ def masking_views(image:torch.Tensor,  # (3, H, W) in [-1, 1]
     latent, mask, ids_restore = model.forward_encoder(x, mask_ratio, noise=draws['mask'])
     pred = model.forward_decoder(latent, ids_restore).float()             # (1, L, p*p*C)
     t = patchify(target.float(), p)                                        # (1, L, p*p*C)
-    if model.norm_pix_loss:
-        pred = pred * (t.var(-1, keepdim=True) + 1e-6) ** 0.5 + t.mean(-1, keepdim=True)
+    if model.norm_pix_loss:                                                # undo with the true stats: per patch, or per image (norm_image)
+        dims = model.target_dims()
+        pred = pred * (t.var(dims, keepdim=True) + 1e-6) ** 0.5 + t.mean(dims, keepdim=True)
     m = mask[..., None].bool()                                             # (1, L, 1)
     z_pred = unpatchify(torch.where(m, pred, t), p, C)                    # (1, C, h, w): visible kept, removed predicted
-    if model.norm_image:                                                   # back to the VAE's latent scale
+    if model.standardize_input:                                            # back to the VAE's latent scale
         mu, var = z.mean((2, 3), keepdim=True), z.var((2, 3), keepdim=True)
         z_pred = z_pred * (var + 1e-6) ** 0.5 + mu
     z_masked = unpatchify(patchify(z, p).masked_fill(m, 0.0), p, C)        # (1, C, h, w)

@@ -56,28 +56,12 @@ def bench_build(n):
         print(f'| {label} | {n/secs:,.0f} | {secs:.1f} | {"yes" if s == ref else "NO"} |', flush=True)
     assert all(ok for *_, ok in rows), 'a parallel build differs from the serial one'
 
-def fake_cache(out, n, shard_size=4096, latent=(4, 32, 32)):
-    "A cache in the real ImageNet-256 layout (SD VAE: 4x32x32 moments of the image and its flip, fp16), random values."
-    import torch
-    from safetensors.torch import save_file
-    from usp_nb.core import sha256_file
-    from usp_nb.latents import shard_ranges, MANIFEST, CACHE_VERSION, _shard_name
-    out.mkdir(parents=True); shards = {}
-    for i, rng in enumerate(shard_ranges(n, shard_size)):
-        g = torch.Generator().manual_seed(i); f = out/_shard_name(i)
-        save_file({'mean': torch.randn(len(rng), 2, *latent, generator=g).half(), 'logvar': torch.full((len(rng), 2, *latent), -4.).half(),
-                   'labels': torch.arange(rng.start, rng.stop) % 1000, 'index': torch.arange(rng.start, rng.stop)}, f)
-        shards[str(i)] = {'sha256': sha256_file(f), 'bytes': f.stat().st_size, 'count': len(rng), 'first': rng.start}
-    ident = {'name': 'synthetic', 'config_sha': '0', 'weights_sha': '0', 'scale': 0.18215, 'shift': 0.0, 'downsample': 8, 'latent_channels': 4}
-    (out/MANIFEST).write_text(json.dumps({'version': CACHE_VERSION, 'vae': ident, 'resolution': [256, 256], 'count': n, 'shard_size': shard_size,
-        'dtype': 'float16', 'latent_shape': list(latent), 'source': 'synthetic', 'encode_precision': 'fp32', 'complete': True, 'shards': shards}))
-    return out
-
 def bench_read(gb, seconds):
     per_image = 2 * 2 * 4 * 32 * 32 * 2                                 # mean + logvar, image + flip, fp16: 32 KiB
     n = int(gb * 2**30 / per_image)
     d = Path(tempfile.mkdtemp(prefix='bench-read-'))
-    c = fake_cache(d/'c', n)
+    from usp_nb.latents import synthetic_cache
+    c = synthetic_cache(d/'c', n)
     size = sum(f.stat().st_size for f in c.glob('shard-*')) / 2**30
     print(f'synthetic cache: {n:,} images, {len(list(c.glob("shard-*")))} shards, {size:.2f} GiB')
     for f in c.glob('shard-*'): f.read_bytes()                            # warm the page cache (the steady state of a long run)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: set up .venv if needed, then run every notebook as a test (pytest, 2 workers).
+# The test command: set up .venv if needed, then run every notebook as a test (pytest, 2 workers), and build the docs
+# and check every page in a browser (tools/test_docs.py, flag `browser`; it goes first, beside the notebooks).
 # Extra arguments go to pytest, e.g. `bash tools/test.sh -k 05_mlm`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,4 +14,4 @@ if [[ " ${USP_TEST_FLAGS-slow slurm browser} " == *" browser "* && ! -x /usr/bin
 fi
 # one BLAS/OpenMP thread per worker: oversubscribed OpenMP threads spin and slow everything down
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-python -m pytest tools/test_notebooks.py -n "${USP_TEST_WORKERS:-2}" -q --durations=0 "$@"
+python -m pytest tools/test_docs.py tools/test_notebooks.py -n "${USP_TEST_WORKERS:-2}" -q --durations=0 "$@"

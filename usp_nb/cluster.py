@@ -17,7 +17,7 @@ from .core import (Config, ConfigError, check, choice, RunDir, save_checkpoint, 
 # %% auto #0
 __all__ = ['EXECUTORS', 'RUN_DIR_FIELDS', 'FINAL_STATES', 'ClusterConfig', 'ToyConfig', 'weights_sha256', 'toy_stage',
            'StageCall', 'make_executor', 'with_run_dir', 'read_jobs', 'submit', 'job_state', 'log_tail', 'wait_jobs',
-           'job_result', 'attach', 'sweep_points', 'sweep', 'job_status', 'format_status', 'JobMonitor']
+           'job_result', 'attach', 'sweep_points', 'sweep', 'submit_parts', 'job_status', 'format_status', 'JobMonitor']
 
 # %% ../nbs/15_cluster.ipynb #c19aa704
 EXECUTORS = ('slurm', 'local', 'debug')
@@ -262,11 +262,15 @@ def _is_final(job, st:str) -> bool:
     if st in FINAL_STATES: return True
     return not isinstance(job, submitit.SlurmJob) and st.startswith('NO PROCESS')
 
+def _as_shown(line:str) -> str:
+    "A line as a terminal leaves it: the text after its last carriage return (a progress bar's last state)."
+    return next((s for s in reversed(line.split('\r')) if s.strip()), '')
+
 def log_tail(job, lines:int=20) -> str:
-    "The last `lines` lines of a job's stdout and stderr (task 0)."
+    "The last `lines` lines of a job's stdout and stderr (task 0), progress bars redrawn with \\r in their last state."
     out = []
     for name, text in (('stdout', job.stdout()), ('stderr', job.stderr())):
-        if text: out.append(f'--- {name} ---\n' + '\n'.join(text.rstrip().splitlines()[-lines:]))
+        if text: out.append(f'--- {name} ---\n' + '\n'.join(_as_shown(l) for l in text.rstrip().split('\n')[-lines:]))
     return '\n'.join(out)
 
 def _slurm_reason(job) -> str:
@@ -337,6 +341,21 @@ def sweep(stage_fn, base_cfg:Config, grid:dict, cluster:ClusterConfig, root, max
     rows = [_job_row(j, cluster.executor, folder, c, stage_fn, cluster, point=p) for j, (p, _), c in zip(jobs, pts, cfgs)]
     for row in rows: _record_jobs(row['run_dir'], [row])
     _record_jobs(root, rows)
+    return jobs
+
+# %% ../nbs/15_cluster.ipynb #fa91e47c
+def submit_parts(stage_fn, cfg:Config, parts:int, cluster:ClusterConfig, run_dir, max_parallel:int=64) -> list:
+    "Run one job in `parts` shares as one job array: task K gets `cfg.part = 'K/parts'` (stages that split their own work, e.g. `latents.build_cache`)."
+    check(isinstance(parts, int) and parts >= 1, f'parts={parts!r} must be an integer >= 1')
+    check('part' in {f.name for f in fields(cfg)}, f'{type(cfg).__name__} has no `part` field, so its stage cannot split its work; '
+          'use submit() for one job, or sweep() for a grid of runs')
+    run_dir = Path(run_dir).absolute()
+    cfgs = [with_run_dir(cfg, run_dir).replace(part=f'{k}/{parts}') for k in range(parts)]
+    folder = Path(cluster.log_folder or run_dir/'submitit'/'%j').absolute()
+    ex = make_executor(cluster, folder)
+    if cluster.executor == 'slurm': ex.update_parameters(array_parallelism=max_parallel)
+    jobs = ex.map_array(StageCall(stage_fn), cfgs)
+    _record_jobs(run_dir, [_job_row(j, cluster.executor, folder, c, stage_fn, cluster, part=c.part) for j, c in zip(jobs, cfgs)])
     return jobs
 
 # %% ../nbs/15_cluster.ipynb #c194113e

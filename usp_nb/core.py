@@ -4,21 +4,26 @@
 
 # %% ../nbs/00_core.ipynb #ab07811a
 from __future__ import annotations
-import collections, dataclasses, json, os, random, sys, hashlib, shutil, subprocess, contextlib, fcntl, time, argparse, warnings, math
+import collections, dataclasses, errno, json, os, random, socket, sys, hashlib, shutil, subprocess, contextlib, fcntl, time, argparse, warnings, math, typing, types, traceback, ast, inspect, io, textwrap, tokenize
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+import torch.distributed as dist
 from safetensors.torch import save_file, load_file
+from tqdm.std import tqdm as _tqdm
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'SAFE_GLOBALS', 'ConfigError', 'DataError', 'CheckpointError', 'check', 'Config', 'choice',
-           'atomic_path', 'atomic_write_text', 'seed_everything', 'rng_state', 'set_rng_state', 'get_device',
-           'available_cores', 'resolve_precision', 'autocast', 'count_host_reads', 'DistInfo', 'dist_info_from_env',
-           'init_distributed', 'cache_dir', 'file_lock', 'build_once', 'git_commit', 'sha256_file', 'RunDir',
-           'save_checkpoint', 'load_checkpoint', 'safe_torch_load', 'progress']
+__all__ = ['CPU_PARAM_LIMIT', 'PRECISIONS', 'SAFE_GLOBALS', 'ConfigError', 'DataError', 'CheckpointError', 'check', 'Config',
+           'choice', 'atomic_path', 'atomic_write_text', 'CLIError', 'parse_bool', 'flag_value', 'field_default',
+           'config_parser', 'parse_config_args', 'config_argv', 'run_config_cli', 'refuse_large_on_cpu',
+           'seed_everything', 'rng_state', 'set_rng_state', 'get_device', 'available_cores', 'resolve_precision',
+           'autocast', 'set_tf32', 'count_host_reads', 'DistInfo', 'dist_info_from_env', 'init_distributed',
+           'cache_dir', 'file_lock', 'build_once', 'git_commit', 'sha256_file', 'RunDirBusy', 'RunLock', 'RunDir',
+           'prune_checkpoint', 'save_checkpoint', 'load_checkpoint', 'hold_run_dir', 'check_resume', 'record_changes',
+           'run_stage', 'safe_torch_load', 'progress_kind', 'LogProgress', 'progress']
 
 # %% ../nbs/00_core.ipynb #4ade3bba
 class ConfigError(ValueError):
@@ -87,6 +92,147 @@ def atomic_write_text(path, text:str):
     "Write `text` to `path` atomically."
     with atomic_path(path) as tmp: Path(tmp).write_text(text)
 
+# %% ../nbs/00_core.ipynb #24357407
+class CLIError(ConfigError):
+    "A command-line word that does not parse; the message names the flag and what it accepts."
+
+_BOOL_WORDS = {'true': True, 'yes': True, '1': True, 'false': False, 'no': False, '0': False}
+
+def parse_bool(s) -> bool:
+    "A strict boolean: true/false, yes/no or 1/0 in any case; anything else is an error."
+    if isinstance(s, bool): return s
+    v = _BOOL_WORDS.get(str(s).strip().lower())
+    if v is None: raise argparse.ArgumentTypeError(f'{s!r} is not a boolean; use true/false, yes/no or 1/0')
+    return v
+
+def flag_value(v) -> list[str]:
+    "The command-line words that give a flag the value `v` (what its parser reads back as `v`)."
+    if v is None: return ['none']
+    if isinstance(v, bool): return ['true' if v else 'false']
+    if isinstance(v, (tuple, list)): return [w for x in v for w in flag_value(x)]
+    return [str(v)]
+
+def _optional(conv):
+    "`conv`, with the word 'none' read as None."
+    def parse(s): return None if str(s).strip().lower() == 'none' else conv(s)
+    parse.__name__ = f'{getattr(conv, "__name__", "value")} (or none)'    # argparse names the type in its messages
+    return parse
+
+def _flag_spec(tp,        # the field's (evaluated) annotation
+               default,   # the field's default (sets the element type and count of a bare `tuple`)
+              ) -> dict:  # add_argument keywords: type, nargs, metavar
+    "How a flag for a field annotated `tp` reads its words."
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        check(len(inner) == 1 and len(args) == 2, f'a field of type {tp} has no command-line form; annotate it X or X|None')
+        spec = _flag_spec(inner[0], default)
+        return {**spec, 'type': _optional(spec['type'])}
+    if tp is bool: return dict(type=parse_bool, metavar='{true,false}', nargs='?', const=True)   # a bare --flag is true
+    if tp in (tuple, list) or origin in (tuple, list):
+        fixed = origin is tuple and args and Ellipsis not in args
+        el = args[0] if args else (type(default[0]) if default else str)
+        n = len(args) if fixed else len(default) if tp is tuple and default else '+'
+        return {**_flag_spec(el, None), 'nargs': n}
+    check(tp in (int, float, str, Path), f'a field of type {tp} has no command-line form; use int, float, str, bool, a tuple or X|None')
+    return dict(type=tp, metavar=tp.__name__.upper())
+
+def field_default(f:dataclasses.Field):
+    "The default of a dataclass field (its factory's value), or `dataclasses.MISSING`."
+    if f.default is not dataclasses.MISSING: return f.default
+    if f.default_factory is not dataclasses.MISSING: return f.default_factory()
+    return dataclasses.MISSING
+
+def _field_docs(cls) -> dict:
+    "The trailing comment of every field of `cls`, read from the class's source ({} where there is none, as for a class defined in a notebook)."
+    try: src = textwrap.dedent(inspect.getsource(cls))
+    except (OSError, TypeError): return {}
+    notes = {t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type == tokenize.COMMENT}
+    body = ast.parse(src).body[0].body
+    return {n.target.id: notes[n.lineno] for n in body if isinstance(n, ast.AnnAssign) and n.lineno in notes}
+
+# %% ../nbs/00_core.ipynb #c061e7fa
+class _Parser(argparse.ArgumentParser):
+    "An ArgumentParser that raises `CLIError` instead of printing its usage and exiting."
+    def error(self, message): raise CLIError(message)
+
+def config_parser(cls,                      # a config dataclass (`Config` subclass)
+                  prog:str|None=None,       # the command's name
+                  description:str|None=None, # the command's help text (default: the class docstring)
+                  extra:dict|None=None,     # flags that are not fields: {name: add_argument keywords}
+                 ) -> argparse.ArgumentParser:
+    "One `--field` flag per field of `cls`, its help the field's comment and default; flags not given are left out of the result."
+    hints, docs = typing.get_type_hints(cls), _field_docs(cls)
+    p = _Parser(prog=prog, description=description or cls.__doc__, allow_abbrev=False, argument_default=argparse.SUPPRESS)
+    for f in fields(cls):
+        default = field_default(f)
+        shown = 'required' if default is dataclasses.MISSING else 'default: ' + ' '.join(flag_value(default))
+        help_ = f'{docs.get(f.name, "")} ({shown})'.strip().replace('%', '%%')
+        p.add_argument(f'--{f.name}', dest=f.name, help=help_, required=default is dataclasses.MISSING,
+                       **_flag_spec(hints[f.name], default))
+    for name, kw in (extra or {}).items(): p.add_argument(f'--{name}', dest=name, **kw)
+    p.add_argument('--debug', action='store_true', help='print the full traceback of a failure (also: USP_NB_DEBUG=1)')
+    return p
+
+def parse_config_args(cls, argv:list[str], prog:str|None=None, extra:dict|None=None) -> tuple[dict, dict]:
+    "(the fields given on the command line, the `extra` flags given); tuple fields become tuples."
+    ns = vars(config_parser(cls, prog, extra=extra).parse_args(list(argv)))
+    ns.pop('debug', None)
+    extras = {k: ns.pop(k) for k in list(ns) if k in (extra or {})}
+    hints = typing.get_type_hints(cls)
+    for k, v in ns.items():
+        if isinstance(v, list): ns[k] = None if all(x is None for x in v) else tuple(v) if 'tuple' in str(hints[k]) else v
+    return ns, extras
+
+def config_argv(cfg) -> list[str]:
+    "The command-line words that rebuild `cfg` (every field, so the command does not depend on today's defaults)."
+    return [w for f in fields(cfg) for w in (f'--{f.name}', *flag_value(getattr(cfg, f.name)))]
+
+# %% ../nbs/00_core.ipynb #315919e0
+def _one_line(e:BaseException) -> str: return ' '.join(str(e).split()) or type(e).__name__
+
+def _debug(argv) -> bool: return '--debug' in argv or os.environ.get('USP_NB_DEBUG', '').lower() not in ('', '0', 'false', 'no')
+
+def run_config_cli(cls,                    # the stage's config dataclass
+                   stage,                  # `stage(cfg) -> result`: the stage function
+                   argv=None,              # the words after the command (default: `sys.argv[1:]`)
+                   prog:str|None=None,     # the command's name, which starts every error line
+                   summary=None,           # `summary(result) -> dict|None`: the JSON line printed on success (None: print nothing)
+                   prepare=None,           # `prepare(given:dict, extras:dict) -> dict`: the config's keyword arguments (recipes, guards)
+                   extra:dict|None=None,   # flags that are not config fields: {name: add_argument keywords}
+                  ) -> int:                # exit code: 0 done, 2 bad option, value, data or checkpoint, 1 any other failure, 130 interrupted
+    "A stage command: parse `argv`, build and validate the config, run the stage, print one JSON line; failures are one line on stderr."
+    argv = sys.argv[1:] if argv is None else list(argv)
+    prog = prog or Path(sys.argv[0]).name
+    try:
+        given, extras = parse_config_args(cls, argv, prog, extra)
+        cfg = cls(**(prepare(given, extras) if prepare else given))
+        out = stage(cfg)
+        line = summary(out) if summary else out
+        if line is not None: print(json.dumps(line, default=str), flush=True)
+        return 0
+    except (ConfigError, DataError, CheckpointError) as e: err, code, msg = e, 2, f'{prog}: error: {_one_line(e)}'
+    except KeyboardInterrupt as e: err, code, msg = e, 130, f'{prog}: interrupted'
+    except Exception as e:
+        err, code, msg = e, 1, f'{prog}: failed: {type(e).__name__}: {_one_line(e)}'
+        if not _debug(argv): msg += ' (rerun with --debug for the traceback)'
+    if _debug(argv): traceback.print_exception(err, file=sys.stderr)
+    print(msg, file=sys.stderr, flush=True)
+    return code
+
+# %% ../nbs/00_core.ipynb #91129cb1
+CPU_PARAM_LIMIT = 50_000_000   # larger models need --device cpu to run on a CPU
+
+def refuse_large_on_cpu(given:dict,          # the options given (a recipe's or the command line's)
+                        params:int,          # parameters of the model the run would build
+                        what:str,            # the model, for the message
+                        hint:str,            # a smaller choice that suits a CPU
+                        limit:int=CPU_PARAM_LIMIT):
+    "Refuse a model of more than `limit` parameters when the device is 'auto' and no GPU is visible (a CPU run by accident)."
+    if given.get('device', 'auto') != 'auto' or torch.cuda.is_available() or params <= limit: return
+    raise ConfigError(f'{what} has {params / 1e6:.0f}M parameters and no GPU is visible, so it would run on the CPU, where a '
+                      f'step of a model this size takes tens of seconds; {hint}, or pass --device cpu to run it on the CPU anyway')
+
 # %% ../nbs/00_core.ipynb #4ea43671
 def seed_everything(seed:int):
     "Seed `random`, NumPy and torch (CPU and CUDA)."
@@ -137,6 +283,13 @@ def autocast(device, precision:str):
     return torch.autocast(torch.device(device).type, dtype=dtype)
 
 
+
+# %% ../nbs/00_core.ipynb #6c3ded94
+def set_tf32(enabled:bool=True) -> dict:
+    "Allow (or forbid) TF32 tensor-core math for float32 matmuls and cuDNN convolutions, as the DiT/SiT/USP `train.py` do; returns the flags now set."
+    torch.backends.cuda.matmul.allow_tf32 = bool(enabled)
+    torch.backends.cudnn.allow_tf32 = bool(enabled)
+    return {'matmul': torch.backends.cuda.matmul.allow_tf32, 'cudnn': torch.backends.cudnn.allow_tf32}
 
 # %% ../nbs/00_core.ipynb #4c16c132
 _HOST_READS = ('item', 'tolist', '__float__', '__int__', '__bool__', '__index__', 'numpy')
@@ -241,6 +394,51 @@ def sha256_file(path, chunk:int=1<<20) -> str:
         while b := f.read(chunk): h.update(b)
     return h.hexdigest()
 
+# %% ../nbs/00_core.ipynb #cb5f6fd8
+class RunDirBusy(ConfigError):
+    "Another process is writing this run directory (or sample folder)."
+
+class RunLock:
+    "One writer per directory: an exclusive `flock` on `<dir>/.lock`, released by the OS when the holder exits or dies; the file names the holder."
+    def __init__(self, folder, what:str='a run'): self.folder, self.what, self.fd = Path(folder), what, None
+    @property
+    def path(self) -> Path: return self.folder/'.lock'
+
+    def holder(self) -> str:
+        try: h = json.loads(self.path.read_text())
+        except (OSError, ValueError): return 'another process'
+        return f"{h.get('what', 'a run')} (host {h.get('host')}, pid {h.get('pid')}, since {h.get('started')}" + \
+               (f", SLURM job {h['slurm_job']})" if h.get('slurm_job') else ')')
+
+    def acquire(self) -> 'RunLock':
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e: raise ConfigError(_write_error(e, self.folder, 'start writing')) from None
+        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RunDirBusy(f'{self.folder} is in use by {self.holder()}; wait for it to finish (or stop it), '
+                             'or write to another directory') from None
+        me = {'what': self.what, 'host': socket.gethostname(), 'pid': os.getpid(), 'started': time.strftime('%Y-%m-%dT%H:%M:%S'),
+              'slurm_job': os.environ.get('SLURM_JOB_ID')}
+        os.ftruncate(fd, 0); os.write(fd, json.dumps(me).encode()); self.fd = fd
+        return self
+
+    def release(self):
+        if self.fd is not None: fcntl.flock(self.fd, fcntl.LOCK_UN); os.close(self.fd); self.fd = None
+    def __enter__(self): return self if self.fd is not None else self.acquire()   # `with hold_run_dir(...)`: already held
+    def __exit__(self, *exc): self.release()
+
+def _write_error(e:OSError, where, doing:str) -> str:
+    "One sentence for a failed write: full disk, read-only or not permitted, or the OS's own words."
+    if e.errno == errno.ENOSPC:
+        free = shutil.disk_usage(Path(where).parent if not Path(where).exists() else where).free / 2**20
+        return f'no space left on the device of {where} while trying to {doing} ({free:.0f} MB free): free some space and rerun'
+    if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return f'cannot {doing} in {where}: {os.strerror(e.errno).lower()}; choose a writable directory or fix its permissions'
+    return f'cannot {doing} in {where} ({type(e).__name__}: {e})'
+
 # %% ../nbs/00_core.ipynb #f1160cb9
 class RunDir:
     "A run directory: config, metrics, checkpoints and samples of one stage."
@@ -292,6 +490,13 @@ class RunDir:
         ck = self.checkpoints()
         return ck[-1] if ck else None
 
+    def clean_abandoned(self) -> int:
+        "Remove what killed writers left (temporary files and folders, folders of interrupted prunes); only while holding the lock."
+        junk = [p for p in self.path.glob('.*.tmp*')] + [p for p in self.ckpt_dir.glob('.step-*.tmp*')] + \
+               [p for p in self.ckpt_dir.glob('step-*') if p.is_dir() and not (p/'meta.json').exists()]
+        for p in junk: shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        return len(junk)
+
 # %% ../nbs/00_core.ipynb #80278027
 def _state_dict(m): return m.state_dict() if isinstance(m, torch.nn.Module) else m
 
@@ -299,14 +504,21 @@ def _plain(sd:dict) -> dict:
     "Detached, contiguous CPU copies (safetensors refuses shared or non-contiguous storage)."
     return {k: v.detach().to('cpu').contiguous().clone() for k, v in sd.items()}
 
+def _complete(p:Path) -> bool: return (p/'meta.json').exists()
+
+def prune_checkpoint(p:Path):
+    "Remove a checkpoint folder so that it is never listed without its files: its marker `meta.json` goes first."
+    (p/'meta.json').unlink(missing_ok=True)
+    shutil.rmtree(p, ignore_errors=True)
+
 def save_checkpoint(ckpt_dir, step:int, models:dict, state:dict|None=None, meta:dict|None=None,
                     keep_last:int|None=None, keep_steps=()) -> Path:
-    "Write `models` (name -> module or state dict) as safetensors and `state` with torch.save, atomically."
-    ckpt_dir = Path(ckpt_dir); ckpt_dir.mkdir(parents=True, exist_ok=True)
-    final = ckpt_dir/f'step-{step:08d}'
-    tmp = ckpt_dir/f'.step-{step:08d}.tmp{os.getpid()}'
-    shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir()
+    "Write `models` (name -> module or state dict) as safetensors and `state` with torch.save, atomically; keep the last `keep_last`."
+    ckpt_dir = Path(ckpt_dir)
+    final, tmp = ckpt_dir/f'step-{step:08d}', ckpt_dir/f'.step-{step:08d}.tmp{os.getpid()}'
     try:
+        ckpt_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir()
         files = {}
         for name, m in models.items():
             save_file(_plain(_state_dict(m)), tmp/f'{name}.safetensors'); files[f'{name}.safetensors'] = None
@@ -315,29 +527,97 @@ def save_checkpoint(ckpt_dir, step:int, models:dict, state:dict|None=None, meta:
         (tmp/'meta.json').write_text(json.dumps({'step': step, 'files': files, **(meta or {})}, indent=2))
         for f in tmp.iterdir():
             with open(f, 'rb') as fh: os.fsync(fh.fileno())
-        if final.exists(): shutil.rmtree(final)
+        if final.exists(): prune_checkpoint(final)
         os.replace(tmp, final)
+    except (OSError, RuntimeError) as e:                 # torch.save reports a full disk as RuntimeError('... file write failed')
+        if isinstance(e, RuntimeError) and not any(s in str(e) for s in ('write', 'inline_container')): raise
+        err = e if isinstance(e, OSError) else OSError(errno.ENOSPC if shutil.disk_usage(ckpt_dir).free < 2**26 else errno.EIO, str(e))
+        raise CheckpointError(_write_error(err, ckpt_dir, f'write checkpoint step {step}') +
+                              '; the run resumes from its last complete checkpoint') from None
     finally: shutil.rmtree(tmp, ignore_errors=True)
     if keep_last:
-        done = sorted(p for p in ckpt_dir.glob('step-*') if (p/'meta.json').exists())
+        done = sorted(p for p in ckpt_dir.glob('step-*') if _complete(p))
         for p in done[:-keep_last]:
-            if int(p.name.split('-')[1]) not in set(keep_steps): shutil.rmtree(p)
+            if int(p.name.split('-')[1]) not in set(keep_steps): prune_checkpoint(p)
     return final
 
+def _read_error(path:Path, e:Exception) -> CheckpointError:
+    detail = ' '.join(l.strip() for l in str(e).splitlines() if l.strip() and 'weights_only' not in l)[:160]
+    return CheckpointError(f'checkpoint file {path} cannot be read ({type(e).__name__}{": " + detail if detail else ""}); it is damaged '
+                           f'or not a usp_nb checkpoint: delete the folder {path.parent.name} to resume from the one before it')
+
 def load_checkpoint(path, verify:bool=True, map_location='cpu') -> dict:
-    "Load a checkpoint folder: `{'models': {name: state_dict}, 'state': dict, 'meta': dict}`."
+    "Load a checkpoint folder: `{'models': {name: state_dict}, 'state': dict, 'meta': dict}`; never unpickles code."
     path = Path(path)
     check(path.is_dir(), f'checkpoint {path} does not exist; list complete ones with RunDir(...).checkpoints()', CheckpointError)
-    check((path/'meta.json').exists(), f'checkpoint {path} is incomplete (no meta.json: the write was interrupted); '
+    check(_complete(path), f'checkpoint {path} is incomplete (no meta.json: the write was interrupted); '
           'resume from the previous one or delete this folder', CheckpointError)
-    meta = json.loads((path/'meta.json').read_text())
+    try: meta = json.loads((path/'meta.json').read_text()); files = dict(meta['files'])
+    except (ValueError, KeyError, TypeError) as e: raise _read_error(path/'meta.json', e) from None
     if verify:
-        for f, digest in meta['files'].items():
+        for f, digest in files.items():
             check((path/f).exists() and sha256_file(path/f) == digest,
                   f'checkpoint file {path/f} is missing or damaged (checksum mismatch); use an earlier checkpoint', CheckpointError)
-    models = {f[:-len('.safetensors')]: load_file(path/f, device=str(map_location)) for f in meta['files'] if f.endswith('.safetensors')}
-    state = torch.load(path/'state.pt', map_location=map_location, weights_only=True)
+    models = {}
+    for f in files:
+        if not f.endswith('.safetensors'): continue
+        try: models[f[:-len('.safetensors')]] = load_file(path/f, device=str(map_location))
+        except Exception as e: raise _read_error(path/f, e) from None
+    try: state = torch.load(path/'state.pt', map_location=map_location, weights_only=True)
+    except Exception as e: raise _read_error(path/'state.pt', e) from None
     return {'models': models, 'state': state, 'meta': meta}
+
+# %% ../nbs/00_core.ipynb #b9ea8dbf
+def hold_run_dir(run:RunDir, what:str, info=None, device='cpu'):
+    "Make this job the only writer of `run` (the main rank locks it, every rank learns the outcome) and remove what killed writers left behind."
+    lock, err = None, ''
+    if info is None or info.is_main:
+        try:
+            lock = RunLock(run.path, what).acquire()
+            run.clean_abandoned()
+        except ConfigError as e: err = str(e)
+    if info is not None and info.enabled:                  # all ranks stop together, not at a later barrier
+        ok = torch.tensor(0 if err else 1, device=device); dist.all_reduce(ok, op=dist.ReduceOp.MIN)
+        if not err and int(ok) == 0: err = f'{run.path} could not be locked by the main rank'
+    if err: raise RunDirBusy(err) if 'in use by' in err else ConfigError(err)
+    return lock if lock is not None else contextlib.nullcontext()      # other ranks: nothing to hold
+
+def check_resume(run:RunDir, cfg, free:tuple=(), allow_changes:bool|None=None) -> dict:
+    "A resumed run must be the run its directory records: settings outside `free` must match config.json, unless `allow_changes` (default: the config's own). Returns the allowed changes {name: (recorded, now)}."
+    if not run.config_path.exists(): return {}
+    if allow_changes is None: allow_changes = bool(getattr(cfg, 'allow_changes', False))
+    have, now = run.read_config().get('config', {}), cfg.to_dict()
+    diff = {k: (have.get(k), now.get(k)) for k in sorted(set(have) | set(now))
+            if k not in free and k != 'allow_changes' and have.get(k) != now.get(k)}
+    if not diff: return {}
+    said = '; '.join(f'{k}: {a!r} in config.json, {b!r} now' for k, (a, b) in list(diff.items())[:6])
+    check(allow_changes, f'{run.path} holds a run with other settings ({said}); a resumed run must be the same run: use a new '
+          'run_dir, or pass allow_changes=True (--allow_changes true) to resume with these settings (the change is recorded)', ConfigError)
+    return diff
+
+def record_changes(run:RunDir, cfg, changes:dict):
+    "After a resumed run with `allow_changes` has run: config.json takes the new settings and lists the change under `changes`."
+    if not changes: return
+    rec = run.read_config()
+    rec.setdefault('changes', []).append({'at': time.strftime('%Y-%m-%dT%H:%M:%S'), 'changed': {k: [a, b] for k, (a, b) in changes.items()}})
+    rec['config'] = cfg.to_dict()
+    atomic_write_text(run.config_path, json.dumps(rec, indent=2, default=str))
+
+def run_stage(body,                # `body(cfg, info, device, run) -> result`: the stage's own work
+              cfg,                 # the stage's config (with `run_dir` and `device`)
+              what:str,            # who holds the directory, for a second writer's message ('usp_pretrain usp-vit-b/2')
+              free:tuple=(),       # settings a resumed run may change (see `check_resume`)
+              checks:tuple=(),     # cheap `check(cfg)` calls that must pass before any data or model is built
+             ):
+    "The frame of every training stage: processes joined, the run directory held by this job, the resume checked, then `body`; allowed changes recorded after it."
+    info, device = init_distributed(cfg.device)
+    run = RunDir(cfg.run_dir)
+    with hold_run_dir(run, what, info, device):
+        changes = check_resume(run, cfg, free)
+        for c in checks: c(cfg)
+        out = body(cfg, info, device, run)
+        if info.is_main: record_changes(run, cfg, changes)
+        return out
 
 # %% ../nbs/00_core.ipynb #05c59bd8
 SAFE_GLOBALS = [argparse.Namespace]
@@ -360,9 +640,56 @@ def safe_torch_load(path, map_location='cpu', extra_globals=()):
                               'the file may be truncated or not a checkpoint at all') from None
 
 # %% ../nbs/00_core.ipynb #a7c0a576
-def progress(it=None, rank:int=0, **kw):
-    "A tqdm bar (auto notebook/terminal), silent off the main rank or when `$USP_NB_QUIET` is set."
+def _in_notebook() -> bool:
+    "True inside a Jupyter kernel."
+    ip = sys.modules.get('IPython')
+    try: return ip is not None and 'IPKernelApp' in ip.get_ipython().config
+    except Exception: return False
+
+def progress_kind(file=None) -> str:
+    "'notebook' in a Jupyter kernel, 'terminal' when `file` (default: stderr) is one, else 'log' (a file or pipe, e.g. SLURM's .err)."
+    if _in_notebook(): return 'notebook'
+    try: return 'terminal' if (file or sys.stderr).isatty() else 'log'
+    except (AttributeError, ValueError): return 'log'
+
+class _Lines:
+    "The file under a `LogProgress`: whole lines only (no carriage returns, no blank line after a finished bar)."
+    def __init__(self, f): self.f, self.at_start = f, True
+    def write(self, s:str):
+        s = s.replace('\r', '')
+        if not s or (s == '\n' and self.at_start): return
+        self.f.write(s); self.at_start = s.endswith('\n')
+    def flush(self): getattr(self.f, 'flush', lambda: None)()
+
+class LogProgress(_tqdm):
+    "tqdm for logs: a plain line at the start, when `every_s` seconds have passed or another `every_frac` of the total is done, and at the end."
+    def __init__(self, *args, every_s:float=30.0, every_frac:float=0.1, **kw):
+        self.every_s, self.parts, self._shown = every_s, max(1, round(1 / every_frac)), None   # _shown: (time, n) of the last line
+        kw.update(file=_Lines(kw.get('file') or sys.stderr), ncols=0, ascii=True, dynamic_ncols=False,
+                  mininterval=min(1.0, every_s), maxinterval=max(every_s, 1.0))
+        super().__init__(*args, **kw)
+
+    def _part(self, n) -> int: return int(n * self.parts // self.total) if self.total else 0
+
+    def _due(self) -> bool:
+        "A line now? The first, the last (when closing, unless just shown), `every_s` after the previous, or in a new part."
+        if self._shown is None: return True
+        t, n = self._shown
+        if self.disable: return n != self.n
+        return self._time() - t >= self.every_s or self._part(self.n) > self._part(n)
+
+    def display(self, msg=None, pos=None):
+        if msg is not None or not self._due(): return True        # msg='' is tqdm erasing its bar: nothing to erase in a log
+        self._shown = (self._time(), self.n)
+        self.fp.write(self.__str__() + '\n'); self.fp.flush()
+        return True
+
+def progress(it=None, rank:int=0,
+             every_s:float=30.0,   # in a log: seconds between lines (and a line each tenth of the total)
+             **kw):                # tqdm's arguments (total, desc, disable, file, ...)
+    "A progress bar for the place it is shown in (`progress_kind`); silent off the main rank or when `$USP_NB_QUIET` is set."
+    disable = bool(kw.pop('disable', False)) or rank != 0 or bool(os.environ.get('USP_NB_QUIET'))   # popped first: `or` must not skip it
+    if progress_kind(kw.get('file')) == 'log': return LogProgress(it, disable=disable, every_s=every_s, **kw)
     from tqdm.auto import tqdm
     kw.setdefault('dynamic_ncols', True)
-    disable = bool(kw.pop('disable', False))                 # popped first: `or` below must not skip it
-    return tqdm(it, disable=disable or rank != 0 or bool(os.environ.get('USP_NB_QUIET')), **kw)
+    return tqdm(it, disable=disable, **kw)

@@ -190,9 +190,16 @@ def center_crop_transform(size:int=256, flip:bool=False):
 # %% ../nbs/01_data.ipynb #e70f6516
 IMAGE_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.gif', '.ppm', '.jpe'}
 
+def _to_8bit(im:Image.Image) -> Image.Image:
+    "16-bit (and 32-bit integer) greyscale scaled to 8 bits; Pillow's convert('RGB') would clip it to white."
+    if not (im.mode.startswith('I;16') or im.mode == 'I'): return im
+    a = np.asarray(im, dtype=np.float64)
+    if im.mode.startswith('I;16') or a.max() > 255: a = a / 257                 # 65535 -> 255
+    return Image.fromarray(np.clip(a.round(), 0, 255).astype(np.uint8))
+
 def _open_rgb(path) -> Image.Image:
     try:
-        with Image.open(path) as im: return im.convert('RGB')
+        with Image.open(path) as im: return _to_8bit(im).convert('RGB')
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise DataError(f'{path}: cannot decode this image ({type(e).__name__}: {e}); delete or replace the file, '
                         'or pass on_bad="skip" to check every file when the folder is scanned and skip unreadable ones') from None
@@ -214,7 +221,7 @@ class ImageFolderDataset(Dataset):
     def __init__(self, root, transform=None, on_bad:str='raise', min_size:int=0, verify:bool=False,
                  check_headers:bool|None=None):   # open every file at scan time; None: only when on_bad='skip', min_size or verify need it
         choice('on_bad', on_bad, ('raise', 'skip'))
-        self.root, self.transform = Path(root), transform
+        self.root, self.transform, self.on_bad, self.verify = Path(root), transform, on_bad, verify
         check(self.root.is_dir(), f'image folder {self.root} does not exist; pass the folder that holds one subfolder per class', DataError)
         self.classes = sorted(d.name for d in self.root.iterdir() if d.is_dir() and not d.name.startswith('.'))
         check(self.classes, f'{self.root} has no class subfolders; expected {self.root}/<class>/<image>.png '
@@ -252,7 +259,11 @@ class ImageFolderDataset(Dataset):
     def __len__(self): return len(self.samples)
     def __getitem__(self, i):
         f, c = self.samples[i]
-        img = _open_rgb(f)
+        try: img = _open_rgb(f)
+        except DataError as e:
+            if self.on_bad == 'raise' or self.verify: raise
+            raise DataError(f'{f}: damaged past its header, which is all on_bad="skip" checks when the folder is scanned; '
+                            'delete or replace the file, or pass verify=True to decode every image at scan time and skip such files too') from None
         return (self.transform(img) if self.transform else to_unit_range(img)), c
 
 def write_image_folder(images:torch.Tensor, labels:torch.Tensor, root, class_names=CLASS_NAMES) -> Path:

@@ -4,7 +4,8 @@
 
 # %% ../nbs/13_evaluate.ipynb #5b2471fa
 from __future__ import annotations
-import io, json, math, os, time, warnings, zipfile
+import io, json, math, os, sys, time, warnings, zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,16 +14,18 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from .core import DataError, ConfigError, check, choice, cache_dir, file_lock, build_once, RunDir, atomic_path, atomic_write_text, sha256_file
+from .core import Config, run_config_cli, DataError, ConfigError, check, choice, cache_dir, file_lock, build_once, RunDir, atomic_path, atomic_write_text, sha256_file
 
 # %% auto #0
-__all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'FEATURES', 'METRIC_NAMES', 'RECIPE_KEYS', 'SIDECAR', 'frechet_distance',
-           'feature_statistics', 'npz_array_info', 'npz_keys', 'check_images', 'load_samples', 'ShapesCNN',
-           'gaussian_blur', 'classifier_accuracy', 'train_shapes_classifier', 'shapes_classifier_path',
-           'shapes_classifier', 'ShapesFeatureExtractor', 'inception_weights_path', 'extract_features',
-           'save_reference_stats', 'reference_statistics', 'sidecar_recipe', 'evaluate_samples', 'record_evaluation',
-           'checkpoint_step', 'evaluate_run_checkpoints', 'stage_sampler', 'curve', 'steps_to_reach', 'speedup',
-           'plot_convergence', 'RunComparison', 'compare_runs', 'compare_runs_widget']
+__all__ = ['IMAGE_EXTS', 'INCEPTION_FILE', 'INCEPTION_URL', 'FEATURES', 'METRIC_NAMES', 'SFID_NOTE', 'RECIPE_KEYS',
+           'EVAL_METRICS', 'SIDECAR', 'frechet_distance', 'feature_statistics', 'npz_array_info', 'npz_keys',
+           'check_images', 'load_samples', 'load_sample_images', 'ShapesCNN', 'gaussian_blur', 'classifier_accuracy',
+           'train_shapes_classifier', 'shapes_classifier_path', 'shapes_classifier', 'ShapesFeatureExtractor',
+           'inception_weights_path', 'extract_features', 'save_reference_stats', 'reference_statistics',
+           'reference_features', 'kernel_and_manifold_metrics', 'sidecar_recipe', 'evaluate_samples',
+           'record_evaluation', 'EvalConfig', 'evaluation_path', 'evaluate_and_record', 'eval_cli', 'checkpoint_step',
+           'evaluate_run_checkpoints', 'stage_sampler', 'curve', 'steps_to_reach', 'speedup', 'plot_convergence',
+           'RunComparison', 'compare_runs', 'compare_runs_widget']
 
 # %% ../nbs/13_evaluate.ipynb #2a6679d6
 def _psd_sqrt(s:np.ndarray) -> np.ndarray:
@@ -92,6 +95,46 @@ def load_samples(path) -> tuple[torch.Tensor, torch.Tensor|None]:
     d = np.load(path)
     labels = torch.from_numpy(d['arr_1'].astype(np.int64)) if 'arr_1' in keys else None
     return check_images(d['arr_0'], f'{path.name}:arr_0'), labels
+
+# %% ../nbs/13_evaluate.ipynb #c8b19233
+IMAGE_EXTS = ('.png', '.jpg', '.jpeg')
+
+def _unreadable_npz(p:Path, e:Exception) -> DataError:
+    return DataError(f'{p} cannot be read as an .npz ({type(e).__name__}: {" ".join(str(e).split())[:120]}): it is truncated or '
+                     'damaged; write it again (usp_sample rebuilds samples.npz from its parts/ folder)')
+
+def _folder_images(p:Path) -> torch.Tensor:
+    "uint8 (N, 3, H, W) from the .png/.jpg files of a folder, in name order; every image must have the first one's size."
+    from PIL import Image
+    files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_EXTS)
+    check(files, f'{p} holds no {"/".join(IMAGE_EXTS)} images; pass a folder of sample images or an ADM sample .npz', DataError)
+    ims = []
+    for f in files:
+        try:
+            with Image.open(f) as im: a = np.asarray(im.convert('RGB'))               # (H, W, 3) uint8
+        except Exception as e: raise DataError(f'{f} is not a readable image ({type(e).__name__}); remove or replace it') from None
+        if ims and a.shape != ims[0].shape:
+            raise DataError(f'{f} is {a.shape[1]}x{a.shape[0]} but {files[0].name} is {ims[0].shape[1]}x{ims[0].shape[0]}: '
+                            'all samples must have one size')
+        ims.append(a)
+    return torch.from_numpy(np.stack(ims)).permute(0, 3, 1, 2).contiguous()   # (N, H, W, 3) -> (N, 3, H, W)
+
+def load_sample_images(path) -> tuple[torch.Tensor, torch.Tensor|None]:
+    "uint8 (N, 3, H, W) images and labels (or None) from an ADM sample .npz or a folder of images, with one clear error per problem."
+    p = Path(path)
+    check(p.exists(), f'samples {p} do not exist; pass an ADM sample .npz (arr_0 uint8 (N, H, W, 3)) or a folder of images', DataError)
+    if p.is_dir(): return _folder_images(p), None
+    try: keys = npz_keys(p)
+    except (zipfile.BadZipFile, OSError, EOFError) as e: raise _unreadable_npz(p, e) from None
+    if 'arr_0' in keys and 'mu' not in keys:                                  # the header first: no 10 GB read to learn the dtype
+        shape, dtype = npz_array_info(p)
+        check(len(shape) == 4 and shape[-1] == 3, f'{p.name}:arr_0 has shape {shape}; ADM sample files hold uint8 (N, H, W, 3) RGB'
+              + ('; it looks NCHW: transpose(0, 2, 3, 1)' if len(shape) == 4 and shape[1] == 3 else ''), DataError)
+        check(dtype == np.uint8, f'{p.name}:arr_0 is {dtype}, expected uint8 in [0, 255]; convert with '
+              '((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8) (usp_nb.vae.to_uint8)', DataError)
+    try: return load_samples(p)
+    except DataError: raise
+    except Exception as e: raise _unreadable_npz(p, e) from None
 
 # %% ../nbs/13_evaluate.ipynb #5e78f8ba
 class ShapesCNN(nn.Module):
@@ -305,9 +348,53 @@ def reference_statistics(reference, feature:str='shapes-cnn', size:int|None=None
     mu, sigma = feature_statistics(extract_features(ims, feature, inception_weights)[FEATURES[feature][0]])
     return {'mu': mu, 'sigma': sigma, 'resolution': res, 'name': str(p), 'count': len(ims)}
 
+# %% ../nbs/13_evaluate.ipynb #21391796
+SFID_NOTE = ("not computed: ADM's sFID uses the first 7 channels of Inception's mixed_6/conv output (17 x 17 x 7 = 2023-d), which "
+             "torch-fidelity's Inception port does not expose, and a hook on its layers could not be checked against ADM's evaluator here")
+
+def reference_features(reference,              # 'builtin-val', an image folder, or an .npz with arr_0 images
+                       feature:str='shapes-cnn',
+                       size:int|None=None,     # resolution of the built-in reference
+                       inception_weights=None,
+                      ) -> torch.Tensor|None:  # (N, d) features, or None for a reference of statistics only
+    "The reference's images through the feature extractor (KID and precision/recall compare sets, not Gaussians)."
+    is_npz = isinstance(reference, (str, Path)) and str(reference).endswith('.npz')
+    if not is_npz:
+        ims, _ = _reference_images(reference, size or 32)
+    else:
+        p = Path(reference)
+        check(p.exists(), f'reference {p} does not exist', DataError)
+        if 'arr_0' not in npz_keys(p): return None
+        ims = check_images(np.load(p)['arr_0'], f'{p.name}:arr_0')
+    return extract_features(ims, feature, inception_weights)[FEATURES[feature][0]]
+
+def kernel_and_manifold_metrics(f_samples:torch.Tensor,   # (N, d) features of the samples
+                                reference, feature:str, size:int, inception_weights=None,
+                                metrics=('kid', 'prc'), kid_subset_size:int=1000, kid_subsets:int=100, prc_neighborhood:int=3) -> dict:
+    "KID (polynomial-kernel MMD over subsets) and precision/recall (k-NN manifolds), torch-fidelity's computations, against the reference's features."
+    rf = reference_features(reference, feature, size, inception_weights)
+    kd, sfx = ('KID', '') if feature == 'inception' else ('KD_shapes', '_shapes')   # not an Inception distance in another feature space
+    if rf is None:
+        why = f'the reference {reference} holds statistics only; KID and precision/recall need its images (arr_0)'
+        return {'not_computed': {k: why for k in ([kd] if 'kid' in metrics else []) + (['precision' + sfx, 'recall' + sfx] if 'prc' in metrics else [])}}
+    check(rf.shape[1] == f_samples.shape[1], f'reference features are {rf.shape[1]}-d, the samples\' {f_samples.shape[1]}-d', DataError)
+    out = {}
+    if 'kid' in metrics:
+        from torch_fidelity.metric_kid import kid_features_to_metric
+        k = min(kid_subset_size, len(f_samples), len(rf))
+        kid = kid_features_to_metric(f_samples, rf, kid_subsets=kid_subsets, kid_subset_size=k, verbose=False, rng_seed=2020)
+        out.update({kd: kid['kernel_inception_distance_mean'], kd + '_std': kid['kernel_inception_distance_std'],
+                    'kid_subset_size': k})
+    if 'prc' in metrics:
+        from torch_fidelity.metric_prc import prc_features_to_metric
+        prc = prc_features_to_metric(f_samples, rf, prc_neighborhood=prc_neighborhood, prc_batch_size=10000, save_cpu_ram=True, verbose=False)
+        out.update({'precision' + sfx: prc['precision'], 'recall' + sfx: prc['recall'], 'f_score' + sfx: prc['f_score']})
+    return out
+
 # %% ../nbs/13_evaluate.ipynb #b6ae1d73
-RECIPE_KEYS = ('sampler', 'steps', 'cfg_scale', 'guide_channels', 'guided_channels', 'precision', 'checkpoint', 'step', 'seed',
+RECIPE_KEYS = ('sampler', 'steps', 'cfg_scale', 'guide_channels', 'guided_channels', 'precision', 'tf32', 'checkpoint', 'step', 'seed',
                'model', 'weights', 'labels')
+EVAL_METRICS = ('fid', 'is', 'kid', 'prc')   # Frechet distance, Inception Score, kernel distance, precision/recall
 SIDECAR = 'samples.json'   # written by usp_nb.sample next to samples.npz
 
 def sidecar_recipe(npz_path) -> dict:
@@ -329,14 +416,20 @@ def evaluate_samples(samples,                        # uint8 (N, 3, H, W) tensor
                      feature:str='shapes-cnn',       # 'shapes-cnn' (FD_shapes, accuracy) or 'inception' (FID, IS)
                      inception_weights=None,         # local Inception weights file (else $USP_INCEPTION_WEIGHTS)
                      recipe:dict|None=None,          # how the samples were made: sampler, steps, cfg_scale, guide_channels, precision, ...
+                     metrics=('fid', 'is'),          # any of EVAL_METRICS ('is': Inception only; 'kid', 'prc' need the reference's images)
+                     kid_subset_size:int=1000,       # images per KID subset (fewer when a set is smaller)
+                     kid_subsets:int=100,            # KID subsets
+                     prc_neighborhood:int=3,         # k of the k-NN manifolds of precision/recall (ADM's evaluator: 3)
                     ) -> dict:
     "Generation metrics of `samples` against `reference`, with the full evaluation recipe."
     choice('feature', feature, FEATURES)
+    bad = sorted(set(metrics) - set(EVAL_METRICS))
+    check(not bad, f'unknown metrics {bad}; choose from {list(EVAL_METRICS)}')
     unknown = set(recipe or {}) - set(RECIPE_KEYS) - {'note'}
     check(not unknown, f'unknown recipe keys {sorted(unknown)}; use {RECIPE_KEYS} (or note=)')
     t0 = time.time()
     if isinstance(samples, (str, Path)):
-        images, file_labels = load_samples(samples)
+        images, file_labels = load_sample_images(samples)
         labels = file_labels if labels is None else labels
         source = str(samples)
         recipe = {**sidecar_recipe(samples), **(recipe or {})}      # what the sampler wrote, overridden by the caller
@@ -354,8 +447,13 @@ def evaluate_samples(samples,                        # uint8 (N, 3, H, W) tensor
               f'the {METRIC_NAMES[feature]} is biased upward and not comparable with published numbers; use at least '
               f'{d} samples' + (' (the paper reports FID on 50,000)' if feature == 'inception' else ''))
     mu, sigma = feature_statistics(f_main)
-    out = {METRIC_NAMES[feature]: frechet_distance(mu, sigma, ref['mu'], ref['sigma'])}
+    out = {METRIC_NAMES[feature]: frechet_distance(mu, sigma, ref['mu'], ref['sigma'])} if 'fid' in metrics else {}
+    if {'kid', 'prc'} & set(metrics):
+        out.update(kernel_and_manifold_metrics(f_main, reference, feature, H, inception_weights, metrics, kid_subset_size,
+                                               kid_subsets, prc_neighborhood))
     if feature == 'inception':
+        out.setdefault('not_computed', {})['sFID'] = SFID_NOTE
+    if feature == 'inception' and 'is' in metrics:
         from torch_fidelity.metric_isc import isc_features_to_metric
         isc = isc_features_to_metric(f_logits, splits=min(10, N), shuffle=True, rng_seed=2020)
         out['IS'] = float(isc['inception_score_mean']); out['IS_std'] = float(isc['inception_score_std'])
@@ -367,7 +465,7 @@ def evaluate_samples(samples,                        # uint8 (N, 3, H, W) tensor
     if feature == 'shapes-cnn':
         out['class_histogram'] = torch.bincount(pred, minlength=f_logits.shape[1]).tolist()
     rec = dict(recipe or {})
-    rec.update(num_samples=N, resolution=[H, W], reference=ref['name'], reference_count=ref['count'],
+    rec.update(num_samples=N, resolution=[H, W], reference=ref['name'], reference_count=ref['count'], metrics=list(metrics),
                feature_extractor=feature + (f':{inception_weights_path(inception_weights).name}' if feature == 'inception' else
                                             f':{shapes_classifier_path().name}'), source=source)
     out.update(recipe=rec, seconds=round(time.time() - t0, 2))
@@ -382,6 +480,54 @@ def record_evaluation(run_dir, result:dict, step:int|None=None) -> dict:
     rows = json.loads(p.read_text()) if p.exists() else []
     atomic_write_text(p, json.dumps(rows + [row], indent=1))
     return row
+
+# %% ../nbs/13_evaluate.ipynb #b9894e63
+@dataclass
+class EvalConfig(Config):
+    "What `usp_eval` measures: a sample file or folder against a reference."
+    samples: str                    # an ADM sample .npz (arr_0 uint8 (N, H, W, 3)) or a folder of .png/.jpg images
+    reference: str = 'builtin-val'  # 'builtin-val' | an image folder | an ADM reference batch .npz (mu/sigma, arr_0) | a statistics .npz
+    feature: str = 'inception'      # 'inception' (FID, IS, KID, precision/recall; local weights) | 'shapes-cnn' (the built-in shapes)
+    inception_weights: str|None = None # local Inception weights (else $USP_INCEPTION_WEIGHTS or torch hub's folder; never downloaded)
+    metrics: tuple[str, ...] = ('fid', 'is', 'kid', 'prc') # any of fid, is (Inception only), kid, prc
+    kid_subset_size: int = 1000     # images per KID subset (fewer when a set is smaller)
+    kid_subsets: int = 100          # KID subsets
+    prc_neighborhood: int = 3       # k of the k-NN manifolds of precision/recall (ADM's evaluator: 3)
+    out: str|None = None            # the JSON list the result is appended to (default: evaluation.json next to the samples)
+    run_dir: str|None = None        # also record the result in this run directory (metrics.jsonl, evaluation.json)
+    step: int|None = None           # the training step to record it under
+
+    def validate(self):
+        choice('feature', self.feature, FEATURES)
+        bad = sorted(set(self.metrics) - set(EVAL_METRICS))
+        check(not bad and self.metrics, f'metrics={list(self.metrics)}: choose one or more of {list(EVAL_METRICS)}')
+        for k in ('kid_subset_size', 'kid_subsets', 'prc_neighborhood'):
+            check(isinstance(getattr(self, k), int) and getattr(self, k) >= 1, f'{k}={getattr(self, k)!r} must be an integer >= 1')
+
+def evaluation_path(samples) -> Path:
+    "Where `usp_eval` writes by default: evaluation.json next to a sample file, inside a folder of images."
+    p = Path(samples)
+    return p/'evaluation.json' if p.is_dir() else p.with_name('evaluation.json')
+
+def evaluate_and_record(cfg:EvalConfig) -> dict:
+    "Evaluate `cfg.samples`, append the numbers and their recipe to the JSON list beside them (and to a run directory when asked)."
+    res = evaluate_samples(cfg.samples, reference=cfg.reference, feature=cfg.feature, inception_weights=cfg.inception_weights,
+                           metrics=cfg.metrics, kid_subset_size=cfg.kid_subset_size, kid_subsets=cfg.kid_subsets,
+                           prc_neighborhood=cfg.prc_neighborhood)
+    out = Path(cfg.out) if cfg.out else evaluation_path(cfg.samples)
+    rows = json.loads(out.read_text()) if out.exists() else []
+    atomic_write_text(out, json.dumps(rows + [{'time': time.strftime('%Y-%m-%dT%H:%M:%S'), **res}], indent=1, default=str))
+    if cfg.run_dir: record_evaluation(cfg.run_dir, res, cfg.step)
+    return {**res, 'written': str(out)}
+
+def _eval_summary(res:dict) -> dict: return {k: v for k, v in res.items() if k not in ('class_histogram', 'recipe')}
+
+def eval_cli(argv:list[str]|None=None, # the words after `usp_eval` (default: the command line's)
+            ) -> int:                  # exit code: 0 done, 2 bad option, samples, reference or weights, 1 any other failure
+    "FID, IS, KID and precision/recall of a sample file or folder; `usp_eval --help` lists every option."
+    return run_config_cli(EvalConfig, evaluate_and_record, argv, 'usp_eval', _eval_summary)
+
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(eval_cli())   # python -m usp_nb.evaluate
 
 # %% ../nbs/13_evaluate.ipynb #20196dd7
 def checkpoint_step(ckpt) -> int:

@@ -4,7 +4,8 @@
 
 # %% ../nbs/03_latents.ipynb #916f93c3
 from __future__ import annotations
-import json, math, os, time
+import json, math, os, sys, time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +13,13 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 
-from .core import (DataError, ConfigError, check, choice, cache_dir, file_lock, sha256_file, atomic_write_text, atomic_path,
+from .core import (Config, run_config_cli, DataError, ConfigError, check, choice, cache_dir, file_lock, sha256_file, atomic_write_text, atomic_path,
                          progress, get_device)
 
 # %% auto #0
 __all__ = ['MANIFEST', 'CACHE_VERSION', 'IN_MEMORY_BYTES', 'hash_uniform', 'hash_normal', 'shard_ranges', 'cache_part',
-           'build_latent_cache', 'read_manifest', 'LatentCache', 'LatentLoader', 'builtin_latent_cache', 'cache_cli',
-           'bench_data_cli']
+           'build_latent_cache', 'read_manifest', 'LatentCache', 'LatentLoader', 'synthetic_cache',
+           'builtin_latent_cache', 'bench_data_cli', 'CacheConfig', 'build_cache', 'cache_cli']
 
 # %% ../nbs/03_latents.ipynb #604c0b12
 _M64 = (1 << 64) - 1
@@ -85,8 +86,8 @@ class _EncodeBatches(torch.utils.data.Dataset):
 
 # %% ../nbs/03_latents.ipynb #fe4e874b
 def build_latent_cache(dataset, vae, out_dir, shard_size:int=1024, batch_size:int=128, dtype:str='float16',
-                       num_workers:int=0, source:str|None=None, quiet:bool=False, part=(0, 1)) -> LatentCache|None:
-    "Encode `dataset` ((image in [-1, 1], label), deterministic transform) and its flips into a sharded cache; this process builds `part` (K, N) of it."
+                       num_workers:int=0, source:str|None=None, quiet:bool=False, part=(0, 1)):
+    "Encode `dataset` ((image in [-1, 1], label), deterministic transform) and its flips into a sharded cache; this process builds `part` (K, N) of it. Returns the `LatentCache` once complete, else None."
     choice('dtype', dtype, ('float16', 'float32'))
     check(batch_size > 0, f'batch_size={batch_size} must be > 0 (images per VAE call)', ConfigError)
     check(num_workers >= 0, f'num_workers={num_workers} must be >= 0 (0: load images in this process)', ConfigError)
@@ -173,7 +174,7 @@ def _shard_ok(out_dir, i, rec) -> bool:
     f = out_dir/_shard_name(i)
     return bool(rec) and f.exists() and f.stat().st_size == rec['bytes'] and sha256_file(f) == rec['sha256']
 
-def _finish_manifest(out_dir, ranges, quiet) -> LatentCache|None:
+def _finish_manifest(out_dir, ranges, quiet):
     "Merge the shard records into the manifest; the process that finds every shard present marks the cache complete."
     with file_lock(out_dir/'.build.lock'):
         man = json.loads((out_dir/MANIFEST).read_text())
@@ -290,11 +291,22 @@ class LatentCache:
         self._mean, self._logvar = torch.cat([x['mean'] for x in t]), torch.cat([x['logvar'] for x in t])
         for s in self._shards: s.close()
 
-    def verify(self) -> bool:
-        "Recompute every shard's SHA-256; raise a `DataError` naming the first damaged shard."
+    def verify(self, remember:bool=False) -> bool:
+        "Recompute every shard's SHA-256; raise a `DataError` naming the first damaged shard. `remember`: skip shards whose size and mtime are unchanged since a verification recorded in the cache folder."
+        stamp_path = self.path/'.verified.json'
+        try: stamp = json.loads(stamp_path.read_text()) if remember else {}
+        except (OSError, ValueError): stamp = {}
+        seen, self.hashed = {}, 0
         for i, rec in sorted(self.manifest['shards'].items(), key=lambda kv: int(kv[0])):
-            f = self.path/_shard_name(int(i))
-            check(sha256_file(f) == rec['sha256'], f'latent cache shard {f} is damaged (checksum mismatch); delete it and rerun the build to redo it', DataError)
+            f = self.path/_shard_name(int(i)); st = f.stat(); key = [rec['sha256'], st.st_size, st.st_mtime_ns]
+            if stamp.get(i) != key:
+                check(sha256_file(f) == rec['sha256'], f'latent cache shard {f} is damaged (checksum mismatch with the manifest: '
+                      'changed after the cache was built); delete it and rerun the build to redo it', DataError)
+                self.hashed += 1
+            seen[i] = key
+        if remember:
+            try: atomic_write_text(stamp_path, json.dumps(seen))
+            except OSError: pass                                           # a read-only cache: verified again next time
         return True
 
     def __len__(self): return self.manifest['count']
@@ -382,6 +394,23 @@ class LatentLoader:
         "Batches without end, epoch after epoch (for step-based training loops)."
         while True: yield from self
 
+# %% ../nbs/03_latents.ipynb #43bfa214
+def synthetic_cache(out_dir, n:int, shard_size:int=4096, latent_shape=(4, 32, 32), num_classes:int=1000, scale:float=0.18215) -> Path:
+    "A complete cache in the real layout with random moments (no VAE, no images): what readers and benchmarks see of a built one."
+    out = Path(out_dir); out.mkdir(parents=True)
+    shards = {}
+    for i, rng in enumerate(shard_ranges(n, shard_size)):
+        g, f = torch.Generator().manual_seed(i), out/_shard_name(i)
+        save_file({'mean': torch.randn(len(rng), 2, *latent_shape, generator=g).half(), 'logvar': torch.full((len(rng), 2, *latent_shape), -4.).half(),
+                   'labels': torch.arange(rng.start, rng.stop) % num_classes, 'index': torch.arange(rng.start, rng.stop)}, f)
+        shards[str(i)] = {'sha256': sha256_file(f), 'bytes': f.stat().st_size, 'count': len(rng), 'first': rng.start}
+    ident = {'name': 'synthetic', 'config_sha': '0', 'weights_sha': '0', 'scale': scale, 'shift': 0.0, 'downsample': 8,
+             'latent_channels': latent_shape[0]}
+    man = {'version': CACHE_VERSION, 'vae': ident, 'resolution': [latent_shape[1]*8, latent_shape[2]*8], 'count': n, 'shard_size': shard_size,
+           'dtype': 'float16', 'latent_shape': list(latent_shape), 'source': 'synthetic', 'encode_precision': 'fp32', 'complete': True, 'shards': shards}
+    atomic_write_text(out/MANIFEST, json.dumps(man, indent=1))
+    return out
+
 # %% ../nbs/03_latents.ipynb #25da8d1e
 def builtin_latent_cache(size:int=32, n:int|None=None, seed:int=0, split:str='train', vae=None, quiet:bool=True) -> LatentCache:
     "The built-in shapes (`split`, `n` images) encoded with the small offline VAE, cached once."
@@ -409,35 +438,6 @@ def _part_device(device:str, nparts:int) -> str:
     if device != 'auto' or nparts == 1 or not torch.cuda.is_available(): return device
     local = int(os.environ.get('LOCAL_RANK', os.environ.get('SLURM_LOCALID', 0)))
     return f'cuda:{local % torch.cuda.device_count()}'
-
-@call_parse
-def cache_cli(
-    data:str='builtin',     # 'builtin' (the shapes) or an image folder root/<class>/<image>
-    out:str=None,           # output folder of the cache (default: under $USP_NB_CACHE/latents)
-    vae:str='builtin',      # 'builtin', 'sd-ema', 'sd-mse', a hub name or a local diffusers folder
-    size:int=32,            # image resolution (ADM centre crop); 256 for ImageNet with the SD VAE
-    n:int=10_000,           # number of built-in images (ignored for folders)
-    split:str='train',      # built-in split: train or val
-    shard_size:int=4096,    # images per shard
-    batch_size:int=128,     # encode batch size
-    workers:int=4,          # data-loading processes for image folders
-    on_bad:str='raise',     # image folders: 'raise' on a bad image, or 'skip' and count it
-    device:str='auto',      # where the VAE runs
-    part:str=None,          # this process's share K/N of the shards (default: torchrun's RANK/WORLD_SIZE or SLURM's array and tasks; else all)
-):
-    "Build a latent cache: encode every image and its flip once with the frozen VAE (split over processes with --part or torchrun/SLURM)."
-    from usp_nb.data import BuiltinShapes, ImageFolderDataset, center_crop_transform
-    check(shard_size > 0 and batch_size > 0, f'--shard_size {shard_size} and --batch_size {batch_size} must both be > 0', ConfigError)
-    check(data == 'builtin' or out, 'pass --out for the cache folder of an image folder', ConfigError)
-    k, nparts = cache_part(part)
-    v = _open_vae(vae, size, _part_device(device, nparts))
-    if data == 'builtin':
-        ds, src = BuiltinShapes(n, size, split=split), f'builtin-shapes:{split}:{n}:{size}:0'
-        out = out or str(cache_dir()/'latents'/f'shapes-{split}-n{n}-s{size}-seed0-{v.identity()["weights_sha"]}')
-    else: ds, src = ImageFolderDataset(data, center_crop_transform(size), on_bad=on_bad), f'folder:{Path(data).resolve()}:{size}'
-    c = build_latent_cache(ds, v, out, shard_size=shard_size, batch_size=batch_size, num_workers=0 if data == 'builtin' else workers,
-                           source=src, part=(k, nparts))
-    print(c if c is not None else f'part {k}/{nparts} of {out} done; the cache is complete when every part has finished')
 
 @call_parse
 def bench_data_cli(
@@ -468,3 +468,49 @@ def bench_data_cli(
     rd = batch_size*k/(time.perf_counter() - t0)
     print(f'VAE encode: {enc:,.0f} images/s | cached-latent read (posterior sample, random flip): {rd:,.0f} images/s | '
           f'ratio {rd/enc:,.0f}x  ({vae}, {size}px, batch {batch_size}, {dev})')
+
+# %% ../nbs/03_latents.ipynb #202bec8b
+@dataclass
+class CacheConfig(Config):
+    "Everything a latent-cache build needs; one process builds part `part` of it."
+    data: str = 'builtin'           # 'builtin' (the shapes) or an image folder root/<class>/<image>
+    out_dir: str|None = None        # the cache folder (default for builtin: under $USP_NB_CACHE/latents)
+    vae: str = 'builtin'            # 'builtin', 'sd-ema', 'sd-mse', a hub name or a local diffusers folder
+    size: int = 32                  # image resolution (ADM centre crop); 256 for ImageNet with the SD VAE
+    n: int = 10_000                 # number of built-in images (ignored for folders)
+    split: str = 'train'            # built-in split: train or val
+    shard_size: int = 4096          # images per shard
+    batch_size: int = 128           # images per VAE call
+    workers: int = 4                # image-loading processes for image folders
+    on_bad: str = 'raise'           # image folders: 'raise' on a bad image, or 'skip' and count it
+    device: str = 'auto'            # where the VAE runs ('auto': the GPU of this part's local rank when there is one)
+    part: str|None = None           # this process's share K/N of the shards (None: torchrun's RANK/WORLD_SIZE or SLURM's array and tasks; else all)
+    def validate(self):
+        check(self.shard_size > 0 and self.batch_size > 0, f'shard_size={self.shard_size} and batch_size={self.batch_size} must both be > 0')
+        check(self.workers >= 0, f'workers={self.workers} must be >= 0')
+        check(self.size >= 8 and self.n >= 1, f'size={self.size} must be >= 8 and n={self.n} >= 1')
+        choice('split', self.split, ('train', 'val')); choice('on_bad', self.on_bad, ('raise', 'skip'))
+        check(self.data == 'builtin' or self.out_dir, 'an image folder needs out_dir, the folder of its cache')
+        if self.part is not None: cache_part(self.part)
+
+def build_cache(cfg:CacheConfig) -> LatentCache|None:
+    "The cache stage: encode `cfg.data` with `cfg.vae` into `cfg.out_dir` (this process's part of it)."
+    from usp_nb.data import BuiltinShapes, ImageFolderDataset, center_crop_transform
+    k, nparts = cache_part(cfg.part)
+    v = _open_vae(cfg.vae, cfg.size, _part_device(cfg.device, nparts))
+    if cfg.data == 'builtin':
+        ds, src = BuiltinShapes(cfg.n, cfg.size, split=cfg.split), f'builtin-shapes:{cfg.split}:{cfg.n}:{cfg.size}:0'
+        out = cfg.out_dir or cache_dir()/'latents'/f'shapes-{cfg.split}-n{cfg.n}-s{cfg.size}-seed0-{v.identity()["weights_sha"]}'
+    else: ds, src, out = ImageFolderDataset(cfg.data, center_crop_transform(cfg.size), on_bad=cfg.on_bad), f'folder:{Path(cfg.data).resolve()}:{cfg.size}', cfg.out_dir
+    return build_latent_cache(ds, v, out, shard_size=cfg.shard_size, batch_size=cfg.batch_size,
+                              num_workers=0 if cfg.data == 'builtin' else cfg.workers, source=src, part=(k, nparts))
+
+def _cache_summary(c) -> dict:
+    return {'cache': str(c.path), 'images': len(c), 'latent_shape': list(c.latent_shape), 'complete': True} if c is not None else \
+           {'complete': False, 'note': 'this part is done; the cache is complete when every part has finished'}
+
+def cache_cli(argv:list[str]|None=None) -> int:   # exit code: 0 done, 2 bad option or data, 1 any other failure
+    "Build a latent cache: encode every image and its flip once with the frozen VAE (split over processes with --part, torchrun or SLURM)."
+    return run_config_cli(CacheConfig, build_cache, argv, 'usp_cache', _cache_summary)
+
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(cache_cli())   # python -m usp_nb.latents

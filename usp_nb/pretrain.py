@@ -10,16 +10,16 @@ from pathlib import Path
 import torch
 from torch import nn
 import torch.distributed as dist
-from fastcore.script import call_parse, Param
-from .core import (Config, check, choice, ConfigError, DataError, CheckpointError, seed_everything, rng_state,
+from .core import (Config, set_tf32, run_config_cli, refuse_large_on_cpu, check, choice, ConfigError, DataError, CheckpointError, seed_everything, rng_state, run_stage,
                          set_rng_state, resolve_precision, autocast, init_distributed, RunDir, save_checkpoint,
                          load_checkpoint, safe_torch_load, progress)
 from .mlm import MLMConfig, MLM_PRESETS, mlm_config, create_mlm, MaskedLatentViT
 
 # %% auto #0
-__all__ = ['DATA_SOURCES', 'LATENT_MODES', 'PretrainConfig', 'lr_at', 'adamw_impl', 'param_groups', 'to_device',
-           'OnlineLatentLoader', 'build_pretrain_data', 'NonFiniteLossError', 'NonFiniteGuard', 'pretrain',
-           'export_mae_checkpoint', 'load_mae_checkpoint', 'pretrain_cli', 'launch_local']
+__all__ = ['DATA_SOURCES', 'LATENT_MODES', 'PRETRAIN_RESUME_FREE', 'PretrainConfig', 'lr_at', 'schedule_steps', 'adamw_impl',
+           'param_groups', 'to_device', 'OnlineLatentLoader', 'build_pretrain_data', 'data_vae_identity',
+           'NonFiniteLossError', 'NonFiniteGuard', 'check_geometry', 'pretrain', 'export_mae_checkpoint',
+           'load_mae_checkpoint', 'pretrain_cli', 'launch_local']
 
 # %% ../nbs/06_pretrain.ipynb #aee01b79
 DATA_SOURCES = ('builtin', 'cache', 'folder')
@@ -27,7 +27,7 @@ LATENT_MODES = ('mean', 'sample')
 
 @dataclass
 class PretrainConfig(Config):
-    "Everything the pretraining stage needs; defaults are the paper's (USP_REFERENCE §1)."
+    "Everything the pretraining stage needs; defaults are the paper's (USP, arXiv 2503.06132)."
     preset: str = 'usp-vit-b/2'     # a name from `mlm.MLM_PRESETS`
     run_dir: str = 'runs/usp-pretrain' # run directory; resumed automatically when it holds a checkpoint
     data: str = 'builtin'           # 'builtin' | 'cache' | 'folder'
@@ -53,6 +53,7 @@ class PretrainConfig(Config):
     warmup_epochs: float = 40       # linear warmup length in epochs ...
     warmup_steps: int|None = None   # ... or in optimizer steps (wins when set)
     precision: str = 'auto'         # 'auto' (bf16 on GPU, fp32 on CPU) | 'fp32' | 'bf16' | 'fp16'
+    tf32: bool = True               # TF32 tensor cores for float32 matmuls and convolutions on GPUs, as the releases' train.py; False: strict float32
     seed: int = 0                   # model init, data order, masks
     ckpt_every: int = 1000          # optimizer steps between checkpoints (one is always written at the end)
     keep_last: int = 3              # checkpoints kept
@@ -60,8 +61,11 @@ class PretrainConfig(Config):
     device: str = 'auto'            # 'auto' | 'cpu' | 'cuda'
     num_workers: int = 4            # image-loading workers for data='folder'
     stop_at_step: int|None = None   # stop (with a checkpoint) after this step, as on pre-emption; rerun to resume
+    allow_changes: bool = False     # resume although settings differ from the run directory's config.json (the change is recorded)
+    verify_cache: bool = True       # check the latent cache's shards against their manifest checksums before training (~0.5 GB/s; unchanged shards are remembered)
     fused_optimizer: bool = True    # AdamW as one fused kernel on a GPU (batched 'foreach' updates on a CPU); False: one parameter at a time
     compile: bool = False           # torch.compile the model (pays off on a GPU after a compile of a minute or two; checkpoints hold the plain weights)
+    recipe: str|None = None         # a named recipe (`recipes.RECIPES`): on the command line its options are the defaults that flags override; recorded in config.json
 
     def validate(self):
         choice('preset', self.preset, MLM_PRESETS)
@@ -72,12 +76,17 @@ class PretrainConfig(Config):
         check(0 < self.mask_ratio < 1, f'mask_ratio={self.mask_ratio} must lie strictly between 0 and 1 (paper: 0.75)')
         for k in ('batch_size', 'accum_steps', 'ckpt_every', 'keep_last', 'log_every'):
             check(isinstance(getattr(self, k), int) and getattr(self, k) >= 1, f'{k}={getattr(self, k)!r} must be an integer >= 1')
+        check(isinstance(self.steps, int) and self.steps >= 0, f'steps={self.steps!r} must be an integer >= 0 (0: train for `epochs`)')
+        check(self.epochs >= 0, f'epochs={self.epochs!r} must be >= 0')
         check(self.steps > 0 or self.epochs > 0, f'set epochs > 0 or steps > 0 (got epochs={self.epochs}, steps={self.steps})')
         check(self.base_lr > 0 and (self.lr is None or self.lr > 0), 'base_lr and lr must be > 0')
         check(len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), f'betas={self.betas} must be two numbers in [0, 1)')
         check(self.weight_decay >= 0, f'weight_decay={self.weight_decay} must be >= 0')
         check(self.warmup_epochs >= 0 and (self.warmup_steps is None or self.warmup_steps >= 0), 'warmup must be >= 0')
         check(self.stop_at_step is None or self.stop_at_step >= 1, f'stop_at_step={self.stop_at_step} must be >= 1')
+        if self.recipe is not None:
+            from usp_nb.recipes import recipe_names
+            choice('recipe', self.recipe, recipe_names('pretrain'))
         if self.image_size is not None:
             check(self.image_size >= 1, f'image_size={self.image_size} must be positive')
 
@@ -91,6 +100,16 @@ def lr_at(step:int, peak:float, total:int, warmup:int, min_lr:float=0.0) -> floa
     if step < warmup: return peak * step / warmup
     progress_ = (step - warmup) / max(1, total - warmup)
     return min_lr + (peak - min_lr) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress_)))
+
+def schedule_steps(cfg:PretrainConfig,     # the run's length and warmup options
+                   steps_per_epoch:int,    # optimizer steps in one epoch
+                  ) -> tuple[int, int]:    # (total, warmup) optimizer steps
+    "Run length and warmup in optimizer steps: `warmup_steps` when set, else `warmup_epochs`, which keeps its share of the run (warmup_epochs / epochs) when `steps` sets the length."
+    total = cfg.steps if cfg.steps > 0 else cfg.epochs * steps_per_epoch
+    if cfg.warmup_steps is not None: warmup = cfg.warmup_steps
+    elif cfg.steps > 0 and cfg.epochs > 0: warmup = round(total * cfg.warmup_epochs / cfg.epochs)
+    else: warmup = round(cfg.warmup_epochs * steps_per_epoch)
+    return total, min(total, warmup)
 
 def adamw_impl(fused:bool, device) -> dict:
     "AdamW's implementation flags: `fused=True` on a GPU, `foreach=True` on a CPU; `fused=False`: the per-parameter loop."
@@ -173,6 +192,7 @@ def build_pretrain_data(cfg:PretrainConfig, rank:int=0, world_size:int=1, device
         check(res == [size, size], f'the latent cache {cache.path} holds {res[0]}x{res[1]} px images ({C}x{h}x{w} latents, VAE '
               f'downsampling {f}), but this run trains at image_size={size} ({size // f}x{size // f} latents): build a cache at '
               f'{size} px (`usp_cache --size {size}`), or set image_size={res[0]} if the preset allows it', DataError)
+        if cfg.verify_cache and rank == 0: cache.verify(remember=True)   # a shard edited after its manifest is never trained on
         loader = LatentLoader(cache, cfg.batch_size, seed=cfg.seed, rank=rank, world_size=world_size,
                               mode=cfg.latent_mode, drop_last=True, device='cpu')   # the step moves batches with `to_device`
         return loader, (C, h, w), f
@@ -182,6 +202,10 @@ def build_pretrain_data(cfg:PretrainConfig, rank:int=0, world_size:int=1, device
     loader = OnlineLatentLoader(ds, vae, cfg.batch_size, cfg.seed, rank, world_size, cfg.latent_mode, device, cfg.num_workers)
     f = vae.downsample
     return loader, (vae.latent_channels, size // f, size // f), f
+
+def data_vae_identity(loader) -> dict:
+    "The identity of the VAE whose latents `loader` yields (recorded in checkpoints, so later stages can check they use the same)."
+    return loader.cache.manifest['vae'] if hasattr(loader, 'cache') else loader.vae.identity()
 
 def _vae(cfg:PretrainConfig, device):
     "The frozen VAE of `cfg`: the built-in one for data='builtin' (or vae='builtin'), else `cfg.vae` from the hub/disk."
@@ -222,6 +246,17 @@ def _step_seed(seed:int, step:int) -> int: return (seed * 1_000_003 + step * 1_0
 
 def _unwrap(m): return m.module if hasattr(m, 'module') else m
 
+def check_geometry(cfg:PretrainConfig):
+    "Image size, VAE downsampling and patch size must fit, checked from configs and the cache manifest alone, before a VAE or a cache is built."
+    from usp_nb.vae import small_vae_config
+    from usp_nb.latents import read_manifest
+    size, p = cfg.train_image_size, mlm_config(cfg.preset).patch_size
+    if cfg.data == 'builtin' or cfg.vae == 'builtin': f = 2 ** (len(small_vae_config(size)['block_out_channels']) - 1)
+    elif cfg.data == 'cache': f = read_manifest(cfg.data_path)['vae']['downsample']
+    else: return                                                    # an image folder: the VAE's own check, on its first batch
+    check(size % (f * p) == 0, f'image_size={size} is not divisible by vae_downsample x patch_size = {f} x {p} = {f * p}; '
+          f'use a multiple of {f * p} (e.g. {max(f * p, size // (f * p) * f * p)})')
+
 def _model_config(cfg:PretrainConfig, latent_shape, vae_downsample:int) -> MLMConfig:
     C, h, w = latent_shape
     check(h == w, f'latents are {h}x{w}; the MLM uses square latents, crop the images square')
@@ -230,11 +265,15 @@ def _model_config(cfg:PretrainConfig, latent_shape, vae_downsample:int) -> MLMCo
                       standardize_input=cfg.standardize_input)
 
 # %% ../nbs/06_pretrain.ipynb #5eb53f0b
+PRETRAIN_RESUME_FREE = ('steps', 'epochs', 'stop_at_step', 'log_every', 'ckpt_every', 'keep_last', 'device', 'num_workers', 'compile')
+
 def pretrain(cfg:PretrainConfig) -> dict:
     "Run (or resume) masked latent modeling; returns final metrics and the checkpoint path."
-    info, device = init_distributed(cfg.device)
+    return run_stage(_pretrain, cfg, f'usp_pretrain {cfg.preset}', PRETRAIN_RESUME_FREE, checks=(check_geometry,))
+
+def _pretrain(cfg:PretrainConfig, info, device, run:RunDir) -> dict:
     precision = resolve_precision(cfg.precision, device)
-    run = RunDir(cfg.run_dir)
+    set_tf32(cfg.tf32)
     loader, latent_shape, factor = build_pretrain_data(cfg, info.rank, info.world_size, device)
     mcfg = _model_config(cfg, latent_shape, factor)
     seed_everything(cfg.seed)                                   # the same init on every rank
@@ -248,8 +287,7 @@ def pretrain(cfg:PretrainConfig) -> dict:
     steps_per_epoch = len(loader) // A
     check(steps_per_epoch >= 1, f'one epoch holds {len(loader)} micro-batches, fewer than accum_steps={A}; '
           'use a smaller batch_size or accum_steps, or more data')
-    total = cfg.steps if cfg.steps > 0 else cfg.epochs * steps_per_epoch
-    warmup = min(total, cfg.warmup_steps if cfg.warmup_steps is not None else round(cfg.warmup_epochs * steps_per_epoch))
+    total, warmup = schedule_steps(cfg, steps_per_epoch)
     peak = cfg.lr if cfg.lr is not None else cfg.base_lr * eff_batch / 256
 
     step, ck = 0, run.latest_checkpoint()
@@ -275,7 +313,7 @@ def pretrain(cfg:PretrainConfig) -> dict:
         if info.is_main:
             state = {'optimizer': opt.state_dict(), 'scaler': scaler.state_dict(), 'step': step, 'rng_state': rng_state(),
                      'loader': loader.state_dict(), 'epoch': step / steps_per_epoch}
-            meta = {'stage': 'pretrain', 'preset': cfg.preset, 'model_config': mcfg.to_dict(), 'config': cfg.to_dict(),
+            meta = {'stage': 'pretrain', 'preset': cfg.preset, 'model_config': mcfg.to_dict(), 'config': cfg.to_dict(), 'vae': data_vae_identity(loader),
                     'steps_per_epoch': steps_per_epoch}
             path = save_checkpoint(run.ckpt_dir, step, {'model': model}, state, meta, keep_last=cfg.keep_last)
         if info.enabled: dist.barrier()
@@ -326,7 +364,7 @@ def pretrain(cfg:PretrainConfig) -> dict:
         bar.update(1)
         if ckpt_now: path = save(step)
     bar.close()
-    return {'step': step, 'total_steps': total, 'loss': last, 'first_loss': first, 'lr_peak': peak,
+    return {'step': step, 'total_steps': total, 'warmup_steps': warmup, 'loss': last, 'first_loss': first, 'lr_peak': peak,
             'effective_batch': eff_batch, 'steps_per_epoch': steps_per_epoch, 'checkpoint': str(path) if path else None,
             'run_dir': str(run.path), 'model_config': mcfg.to_dict(), 'finished': step >= total}
 
@@ -367,45 +405,26 @@ def load_mae_checkpoint(path,                   # a released-layout .pt file
     return obj
 
 # %% ../nbs/06_pretrain.ipynb #12b43143
-def _bool(s): return s if isinstance(s, bool) else str(s).lower() in ('1', 'true', 'yes', 'y')
+def _pretrain_summary(res:dict) -> dict: return {k: v for k, v in res.items() if k != 'model_config'}
 
-@call_parse
-def pretrain_cli(
-    preset:str='usp-vit-b/2',          # model preset: usp-vit-{tiny,b,l,xl}/{1,2,4}
-    run_dir:str='runs/usp-pretrain',   # run directory (resumed when it holds a checkpoint)
-    data:str='builtin',                # builtin | cache | folder
-    data_path:str=None,                # latent cache or image folder
-    vae:str='stabilityai/sd-vae-ft-ema', # VAE for data=folder ('builtin' for the built-in one)
-    image_size:int=None,               # image size (default: the preset's)
-    mask_ratio:float=0.75,             # fraction of latent patches removed
-    norm_pix_loss:Param('per-patch normalised target (true/false)', _bool)=True,
-    norm_image:Param("the release's per-image normalised target, with norm_pix_loss (true/false)", _bool)=False,
-    add_noise:Param('noisy input, clean target (true/false)', _bool)=False,
-    standardize_input:Param('ours: per-image, per-channel standardised latents (true/false)', _bool)=False,
-    epochs:int=800,                    # epochs (unless steps > 0)
-    steps:int=0,                       # optimizer steps (overrides epochs)
-    batch_size:int=64,                 # per rank and micro-step
-    accum_steps:int=1,                 # micro-steps per optimizer step
-    base_lr:float=1.5e-4,              # lr = base_lr x effective batch / 256
-    weight_decay:float=0.05,           # AdamW weight decay
-    warmup_epochs:float=40,            # warmup epochs
-    latent_mode:str='mean',            # mean | sample
-    precision:str='auto',              # auto | fp32 | bf16 | fp16
-    seed:int=0,                        # random seed
-    ckpt_every:int=1000,               # steps between checkpoints
-    keep_last:int=3,                   # checkpoints kept
-    log_every:int=10,                  # steps between metric rows
-    device:str='auto',                 # auto | cpu | cuda
-    num_workers:int=4,                 # image loader workers (data=folder)
-    stop_at_step:int=None,             # stop after this step (rerun resumes)
-    fused_optimizer:Param('fused AdamW on a GPU, foreach on a CPU (true/false)', _bool)=True,
-    compile:Param('torch.compile the model (true/false)', _bool)=False,
-):
-    "Masked latent modeling pretraining (USP) from the shell."
-    kw = {k: v for k, v in locals().items()}
-    res = pretrain(PretrainConfig(**kw))
-    print(json.dumps({k: v for k, v in res.items() if k != 'model_config'}))
-    return res
+def _stderr(line:str): print(line, file=sys.stderr, flush=True)
+
+def _pretrain_options(given:dict, extras:dict) -> dict:
+    "The config's keyword arguments: the recipe's options (with `--recipe`) overridden by the flags given; refuses a paper-size preset on a CPU by accident."
+    from usp_nb.recipes import apply_recipe
+    opts = apply_recipe('pretrain', given, extras.get('max_micro_batch'), log=lambda s: _stderr(f'usp_pretrain: {s}'))
+    preset = opts.get('preset', PretrainConfig.preset)
+    with torch.device('meta'): params = sum(p.numel() for p in create_mlm(preset).parameters())
+    refuse_large_on_cpu(opts, params, preset, 'use --preset usp-vit-tiny/2 (or --recipe usp-vit-tiny/2-cpu) for a CPU run')
+    return opts
+
+def pretrain_cli(argv:list[str]|None=None, # the words after `usp_pretrain` (default: the command line's)
+                ) -> int:                  # exit code: 0 done, 2 bad option, value or data, 1 any other failure
+    "Masked latent modeling pretraining (USP) from the shell; `usp_pretrain --help` lists every option."
+    from usp_nb.recipes import RECIPE_FLAGS
+    return run_config_cli(PretrainConfig, pretrain, argv, 'usp_pretrain', _pretrain_summary, _pretrain_options, RECIPE_FLAGS)
+
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(pretrain_cli())   # python -m usp_nb.pretrain
 
 # %% ../nbs/06_pretrain.ipynb #57b5d276
 def _free_port() -> int:

@@ -4,23 +4,23 @@
 
 # %% ../nbs/12_sample.ipynb #4f31f831
 from __future__ import annotations
-import json, math, time
+import json, math, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.distributed as dist
-from fastcore.script import call_parse
 
-from .core import (Config, check, choice, ConfigError, DataError, CheckpointError, init_distributed, RunDir,
+from .core import (Config, set_tf32, run_config_cli, check, choice, ConfigError, DataError, CheckpointError, init_distributed, RunDir, hold_run_dir,
                          load_checkpoint, atomic_path, atomic_write_text, sha256_file, git_commit, progress)
 from .dit import DiT, DiTConfig, DIT_PRESETS
 from .transfer import load_dit, read_state_dict
 from .train import generate, make_objective, resolve_objective, image_grid, vae_for_cache
+from .latents import read_manifest
 
 # %% auto #0
-__all__ = ['SampleConfig', 'open_generator', 'class_labels', 'sample', 'sample_cli']
+__all__ = ['SampleConfig', 'open_generator', 'class_labels', 'sample', 'parts_recipe', 'sample_cli']
 
 # %% ../nbs/12_sample.ipynb #d22bb228
 @dataclass
@@ -38,12 +38,13 @@ class SampleConfig(Config):
     cfg_scale: float = 1.0          # classifier-free guidance scale (1: none, as in the USP tables)
     guide_channels: int|None = None # None: guide all latent channels; 3: the DiT/SiT releases' quirk
     labels: str = 'random'          # 'random' (uniform, as DiT's sampler) | 'balanced' (i mod num_classes)
-    seed: int = 0
+    seed: int = 0                   # labels and noise: batch b draws from (seed, b)
     precision: str = 'fp32'         # model calls in 'fp32' | 'bf16' | 'fp16'
+    tf32: bool = True               # TF32 tensor cores for float32 matmuls and convolutions on GPUs, as the releases' train.py; False: strict float32
     vae: str|None = None            # None: the VAE of the run's latent cache; else 'builtin', 'sd-ema', a hub name or folder
     image_size: int = 32            # for vae='builtin' only: its resolution
     grid_n: int = 64                # samples in grid.png
-    device: str = 'auto'
+    device: str = 'auto'            # 'auto' | 'cpu' | 'cuda'
 
     def validate(self):
         choice('weights', self.weights, ('ema', 'model'))
@@ -67,7 +68,7 @@ def open_generator(cfg:SampleConfig, device='cpu'):
     p = Path(cfg.checkpoint)
     check(p.exists(), f'{p} does not exist; pass a training run directory, a checkpoint folder or a .pt file', CheckpointError)
     prefer = (cfg.weights,)
-    info = {'checkpoint': str(p.resolve())}
+    info, trained_on = {'checkpoint': str(p.resolve())}, None
     if p.is_dir():
         ck = p if (p/'meta.json').exists() else RunDir(p).latest_checkpoint()
         check(ck is not None, f'{p} holds no complete checkpoint; train first or pass a checkpoint folder', CheckpointError)
@@ -78,11 +79,10 @@ def open_generator(cfg:SampleConfig, device='cpu'):
         kind = meta['objective'] if cfg.objective == 'auto' else cfg.objective
         tc = meta['config']
         info.update(checkpoint=str(ck.resolve()), step=meta['step'], preset=meta.get('preset'), run_dir=str(ck.parent.parent))
-        if cfg.vae is None:
-            from usp_nb.latents import builtin_latent_cache
-            src = builtin_latent_cache(tc['image_size'], n=tc['builtin_n']) if tc['data'] == 'builtin' else tc['data_path']
-            vae = vae_for_cache(src, device)                           # the training cache's manifest names its VAE
-        else: vae = None
+        from usp_nb.latents import builtin_latent_cache
+        src = builtin_latent_cache(tc['image_size'], n=tc['builtin_n']) if tc['data'] == 'builtin' else tc['data_path']
+        trained_on = (src.manifest if hasattr(src, 'manifest') else read_manifest(src))['vae']   # the training cache names its VAE
+        vae = vae_for_cache(src, device) if cfg.vae is None else None
     else:
         model = load_dit(p, cfg.model, prefer=prefer)
         name = cfg.model or ''
@@ -93,6 +93,9 @@ def open_generator(cfg:SampleConfig, device='cpu'):
     if vae is None:
         from usp_nb.vae import FrozenVAE, builtin_vae
         vae = builtin_vae(cfg.image_size, device=device) if cfg.vae == 'builtin' else FrozenVAE.from_pretrained(cfg.vae, device=device)
+    check(trained_on is None or vae.identity()['weights_sha'] == trained_on['weights_sha'], f'vae={cfg.vae!r} is not the VAE '
+          f'this model was trained on ({trained_on and trained_on["name"]}, {trained_on and trained_on["weights_sha"]}): its samples '
+          'would decode to noise; leave vae unset to decode with the training VAE', ConfigError)
     check(vae.latent_channels == model.cfg.in_channels, f'the VAE has {vae.latent_channels} latent channels but the model '
           f'{model.cfg.in_channels}; pass the VAE the model was trained with', ConfigError)
     info.update(objective=kind, model_config=model.cfg.to_dict(), vae=vae.identity())
@@ -108,6 +111,7 @@ def class_labels(n:int, num_classes:int, mode:str='random', seed:int=0) -> torch
 def sample(cfg:SampleConfig) -> dict:
     "Generate `cfg.num_samples` images; write samples.npz (ADM layout), grid.png and samples.json; returns the sidecar."
     info_d, device = init_distributed(cfg.device)
+    set_tf32(cfg.tf32)
     model, objective, vae, info = open_generator(cfg, device)
     from usp_nb.diffusion import GaussianDiffusion
     is_diff = isinstance(objective, GaussianDiffusion)
@@ -117,8 +121,31 @@ def sample(cfg:SampleConfig) -> dict:
     cfg = cfg.replace(sampler=sampler)
     out = Path(cfg.out_dir) if cfg.out_dir else (Path(info['run_dir'])/'samples'/_samples_tag(cfg, info['step']) if info.get('run_dir')
                                                  else Path(cfg.checkpoint).with_suffix('')/_samples_tag(cfg, None))
+    with hold_run_dir(RunDir(out), f'usp_sample {info["checkpoint"]}', info_d, device):   # the only writer of out_dir until the end
+        return _write_samples(cfg, out, model, objective, vae, info, info_d, sampler)
+
+def parts_recipe(cfg:SampleConfig, info:dict) -> dict:
+    "What decides the samples in a parts folder: the checkpoint (path, step, file digests), the VAE and every sampling setting."
+    ck = Path(info['checkpoint'])
+    digests = json.loads((ck/'meta.json').read_text())['files'] if (ck/'meta.json').exists() else info.get('sha256')
+    keys = ('weights', 'objective', 'num_samples', 'batch_size', 'sampler', 'steps', 'cfg_scale', 'guide_channels', 'labels', 'seed', 'precision')
+    return {'checkpoint': str(ck), 'step': info.get('step'), 'files': digests, 'vae': info['vae'], **{k: getattr(cfg, k) for k in keys}}
+
+def _check_parts(parts:Path, recipe:dict):
+    "Parts of another recipe must never be mixed into these samples: refuse a folder whose recorded recipe differs."
+    f = parts/'recipe.json'
+    if f.exists():
+        have = json.loads(f.read_text())
+        diff = sorted(k for k in set(have) | set(recipe) if have.get(k) != recipe.get(k))
+        check(not diff, f'{parts} holds samples of another recipe (differs in {", ".join(diff)}); delete the parts folder or '
+              'choose another out_dir', DataError)
+    elif any(parts.glob('batch-*.npz')):
+        raise DataError(f'{parts} holds samples that record no recipe (written by an older usp_nb); delete the parts folder to sample again')
+    else: atomic_write_text(f, json.dumps(recipe, indent=1, default=str))
+
+def _write_samples(cfg, out, model, objective, vae, info, info_d, sampler) -> dict:
     parts = out/'parts'
-    if info_d.is_main: parts.mkdir(parents=True, exist_ok=True)
+    if info_d.is_main: parts.mkdir(parents=True, exist_ok=True); _check_parts(parts, json.loads(json.dumps(parts_recipe(cfg, info), default=str)))
     if info_d.enabled: dist.barrier()
     N, B, K = cfg.num_samples, cfg.batch_size, model.cfg.num_classes
     labels = class_labels(N, K, cfg.labels, cfg.seed)
@@ -149,35 +176,20 @@ def sample(cfg:SampleConfig) -> dict:
     side = {'samples': str(out/'samples.npz'), 'grid': str(out/'grid.png'), 'num_samples': N, 'image_shape': list(images.shape[1:]),
             **info, 'weights': cfg.weights, 'sampler': sampler, 'steps': cfg.steps, 'cfg_scale': cfg.cfg_scale,
             'guided_channels': ('none' if cfg.cfg_scale == 1 else 'all' if cfg.guide_channels is None else f'first {cfg.guide_channels}'),
-            'labels': cfg.labels, 'seed': cfg.seed, 'precision': cfg.precision, 'batch_size': B, 'world_size': info_d.world_size,
+            'labels': cfg.labels, 'seed': cfg.seed, 'precision': cfg.precision, 'tf32': cfg.tf32, 'batch_size': B, 'world_size': info_d.world_size,
             'seconds_this_call': round(secs, 2), 'usp_nb_version': __version__, 'git_commit': git_commit(),
             'written': time.strftime('%Y-%m-%dT%H:%M:%S'), 'config': cfg.to_dict()}
     atomic_write_text(out/'samples.json', json.dumps(side, indent=2, default=str))
     return side
 
 # %% ../nbs/12_sample.ipynb #600ff3d6
-@call_parse
-def sample_cli(
-    checkpoint:str='runs/dit-train',   # training run dir, checkpoint folder, or released .pt
-    out_dir:str=None,                  # output folder (default: under the run's samples/)
-    model:str=None,                    # preset for released files
-    weights:str='ema',                 # ema | model
-    objective:str='auto',              # auto | diffusion | transport
-    num_samples:int=50_000,            # number of samples
-    batch_size:int=64,                 # samples per batch
-    sampler:str=None,                  # ddpm | ddim (diffusion); sde | ode (transport)
-    steps:int=250,                     # sampling steps
-    cfg_scale:float=1.0,               # guidance scale (1: none)
-    guide_channels:int=None,           # None: all latent channels; 3: the releases' quirk
-    labels:str='random',               # random | balanced
-    seed:int=0,                        # random seed
-    precision:str='fp32',              # fp32 | bf16 | fp16
-    vae:str=None,                      # VAE (default: the run's); builtin | sd-ema | sd-mse | hub name | folder
-    image_size:int=32,                 # resolution of vae=builtin
-    grid_n:int=64,                     # samples in grid.png
-    device:str='auto',                 # auto | cpu | cuda
-):
-    "Sample a DiT/SiT checkpoint into an ADM-layout npz, a PNG grid and a JSON sidecar."
-    side = sample(SampleConfig(**locals()))
-    if side: print(json.dumps({k: side[k] for k in ('samples', 'grid', 'num_samples', 'sampler', 'steps', 'cfg_scale', 'guided_channels')}))
-    return side
+_SUMMARY_KEYS = ('samples', 'grid', 'num_samples', 'sampler', 'steps', 'cfg_scale', 'guided_channels')
+
+def _sample_summary(side:dict) -> dict|None: return {k: side[k] for k in _SUMMARY_KEYS} if side else None   # other ranks: nothing
+
+def sample_cli(argv:list[str]|None=None, # the words after `usp_sample` (default: the command line's)
+              ) -> int:                  # exit code: 0 done, 2 bad option, value or checkpoint, 1 any other failure
+    "Sample a DiT/SiT checkpoint into an ADM-layout npz, a PNG grid and a JSON sidecar; `usp_sample --help` lists every option."
+    return run_config_cli(SampleConfig, sample, argv, 'usp_sample', _sample_summary)
+
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(sample_cli())   # python -m usp_nb.sample

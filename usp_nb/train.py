@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_train.ipynb #c1c05ad6
 from __future__ import annotations
-import json, math, time
+import json, math, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,19 +12,18 @@ import numpy as np
 import torch
 from torch import nn
 import torch.distributed as dist
-from fastcore.script import call_parse, Param
 
-from .core import (Config, check, choice, ConfigError, DataError, CheckpointError, seed_everything, rng_state,
+from .core import (Config, set_tf32, run_config_cli, refuse_large_on_cpu, check, choice, ConfigError, DataError, CheckpointError, seed_everything, rng_state, run_stage,
                          set_rng_state, resolve_precision, autocast, init_distributed, RunDir, save_checkpoint,
                          load_checkpoint, progress)
-from .dit import DiT, DiTConfig, DIT_PRESETS, dit_config
+from .dit import DiT, DiTConfig, DIT_PRESETS, dit_config, dit_param_count
 from .transfer import transfer_mlm_to_dit, load_mlm_checkpoint, make_ema
 from .pretrain import NonFiniteLossError, NonFiniteGuard, to_device, adamw_impl
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'resolve_objective', 'make_objective', 'generate', 'update_ema', 'TrainConfig', 'build_generator_data',
-           'vae_for_cache', 'image_grid', 'draw_objective_noise', 'validation_loss', 'build_aux_losses',
-           'train_generator', 'train_cli']
+__all__ = ['OBJECTIVES', 'TRAIN_RESUME_FREE', 'resolve_objective', 'make_objective', 'generate', 'update_ema', 'TrainConfig',
+           'build_generator_data', 'recorded_vae', 'check_same_vae', 'vae_for_cache', 'image_grid',
+           'draw_objective_noise', 'validation_loss', 'build_aux_losses', 'train_generator', 'train_cli']
 
 # %% ../nbs/11_train.ipynb #5fb98ef6
 OBJECTIVES = ('auto', 'diffusion', 'transport')
@@ -98,7 +97,7 @@ def update_ema(ema:nn.Module, model:nn.Module, decay:float=0.9999):
 # %% ../nbs/11_train.ipynb #eb19954d
 @dataclass
 class TrainConfig(Config):
-    "Everything the generator training stage needs; defaults are the DiT/SiT releases' (USP_REFERENCE §2)."
+    "Everything the generator training stage needs; defaults are the DiT/SiT releases'."
     model: str = 'dit-xl/2-usp'     # a preset from `dit.DIT_PRESETS` ('-usp' presets have the affine block norms)
     run_dir: str = 'runs/dit-train'  # run directory; resumed automatically when it holds a checkpoint
     init_from: str|None = None      # USP/MLM checkpoint (run dir, checkpoint folder or released .pth); None: from scratch
@@ -113,11 +112,14 @@ class TrainConfig(Config):
     steps: int = 400_000            # optimizer steps (the paper's comparisons: 400K)
     batch_size: int = 32            # per rank
     lr: float = 1e-4                # constant, no warmup
-    weight_decay: float = 0.0
-    ema_decay: float = 0.9999
+    betas: tuple = (0.9, 0.999)     # AdamW betas (PyTorch's defaults, as the DiT/SiT releases)
+    warmup_steps: int = 0           # linear lr warmup over this many steps (0: the constant lr from the first step, as released)
+    weight_decay: float = 0.0       # AdamW weight decay (released: 0)
+    ema_decay: float = 0.9999       # EMA of the weights, which sampling uses
     class_dropout_prob: float = 0.1 # label dropout (classifier-free guidance)
     max_grad_norm: float = 0.0      # gradient clipping (0: off, as released)
     precision: str = 'fp32'         # the releases train in fp32; 'bf16' is faster on GPUs; 'auto': bf16 on GPU
+    tf32: bool = True               # TF32 tensor cores for float32 matmuls and convolutions on GPUs, as the releases' train.py; False: strict float32
     seed: int = 0                   # model init, data order, noise
     log_every: int = 100            # steps between metric rows
     ckpt_every: int = 10_000        # steps between checkpoints (one is always written at the end)
@@ -127,8 +129,10 @@ class TrainConfig(Config):
     sample_every: int = 0           # steps between EMA sample grids in samples/ (0: off)
     sample_steps: int = 50          # sampling steps for the grids
     sample_cfg_scale: float = 1.0   # CFG scale for the grids
-    device: str = 'auto'
+    device: str = 'auto'            # 'auto' | 'cpu' | 'cuda'
     stop_at_step: int|None = None   # stop (with a checkpoint) after this step, as on pre-emption; rerun to resume
+    allow_changes: bool = False     # resume although settings differ from the run directory's config.json (the change is recorded)
+    verify_cache: bool = True       # check the latent cache's shards against their manifest checksums before training (~0.5 GB/s; unchanged shards are remembered)
     # DDAE++ self-conditioning: the `DiTConfig.selfcond*` fields of the model (chapter dit)
     selfcond: bool = False          # pooled block-k features join the adaLN condition of the later blocks
     selfcond_layer: int|None = None # source block k (0-based); None: depth // 2 - 1
@@ -150,6 +154,7 @@ class TrainConfig(Config):
     # fast paths
     fused_optimizer: bool = False   # AdamW fused=True on CUDA (foreach elsewhere); False: PyTorch's default implementation
     compile: bool = False           # torch.compile the model's forward (first steps are slow while it compiles)
+    recipe: str|None = None         # a named recipe (`recipes.RECIPES`): on the command line its options are the defaults that flags override; recorded in config.json
 
     def model_overrides(self) -> dict:
         "The `DiTConfig` fields this config sets on the preset."
@@ -166,6 +171,12 @@ class TrainConfig(Config):
         for k in ('steps', 'batch_size', 'log_every', 'ckpt_every', 'keep_last', 'val_n', 'sample_steps', 'builtin_n'):
             check(isinstance(getattr(self, k), int) and getattr(self, k) >= 1, f'{k}={getattr(self, k)!r} must be an integer >= 1')
         check(self.lr > 0, f'lr={self.lr} must be > 0')
+        check(len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), f'betas={self.betas} must be two numbers in [0, 1)')
+        check(isinstance(self.warmup_steps, int) and self.warmup_steps >= 0, f'warmup_steps={self.warmup_steps!r} must be an integer >= 0')
+        if self.recipe is not None:
+            from usp_nb.recipes import recipe_names
+            choice('recipe', self.recipe, recipe_names('train'))
+        check(math.isfinite(self.max_grad_norm) and self.max_grad_norm >= 0, f'max_grad_norm={self.max_grad_norm} must be a number >= 0 (0: no clipping, as released)')
         check(0 <= self.ema_decay < 1, f'ema_decay={self.ema_decay} must lie in [0, 1) (released: 0.9999)')
         check(0 <= self.class_dropout_prob < 1, f'class_dropout_prob={self.class_dropout_prob} must lie in [0, 1)')
         check(self.init_num_blocks is None or self.init_from, 'init_num_blocks needs init_from (the USP checkpoint)')
@@ -202,9 +213,26 @@ def build_generator_data(cfg:TrainConfig, rank:int=0, world_size:int=1, device='
     else:
         train = LatentCache(cfg.data_path)
         val = LatentCache(cfg.val_path) if cfg.val_every and cfg.val_path else None
+    if cfg.verify_cache and rank == 0:                                  # a shard edited after its manifest is never trained on
+        for c in (train, val): c is not None and c.verify(remember=True)
     loader = LatentLoader(train, cfg.batch_size, seed=cfg.seed, rank=rank, world_size=world_size, mode=cfg.latent_mode,
                           drop_last=True, device='cpu')
     return train, val, loader
+
+def recorded_vae(src) -> dict|None:
+    "The VAE identity a usp_nb run directory or checkpoint folder records (its data's VAE), or None (released files record none)."
+    p = Path(src)
+    ck = p if (p/'meta.json').exists() else RunDir(p).latest_checkpoint() if p.is_dir() else None
+    return json.loads((ck/'meta.json').read_text()).get('vae') if ck is not None else None
+
+def check_same_vae(init_from, cache):
+    "An encoder pretrained on one VAE's latents must not initialise a generator trained on another VAE's latents."
+    have, want = recorded_vae(init_from), cache.manifest['vae']
+    if have is None: return
+    check(have['weights_sha'] == want['weights_sha'] and have['latent_channels'] == want['latent_channels'],
+          f'init_from={init_from} was pretrained on latents of VAE {have["name"]} ({have["weights_sha"]}, {have["latent_channels"]} channels), '
+          f'but {cache.path} holds latents of VAE {want["name"]} ({want["weights_sha"]}, {want["latent_channels"]} channels): '
+          'pretrain on this VAE\'s latents, or train on a cache built with the VAE the encoder saw', CheckpointError)
 
 def vae_for_cache(cache, device='cpu'):
     "The frozen VAE a latent cache (a `LatentCache` or its folder) was built with, to decode samples of a model trained on it; reads only the manifest."
@@ -287,11 +315,16 @@ def build_aux_losses(cfg:TrainConfig, model:DiT, train_cache, device='cpu', log=
     for m in aux.values(): m.to(device)
     return aux, layers
 
+TRAIN_RESUME_FREE = ('steps', 'stop_at_step', 'log_every', 'ckpt_every', 'keep_last', 'val_every', 'val_n', 'sample_every',
+                     'sample_steps', 'sample_cfg_scale', 'device', 'compile')
+
 def train_generator(cfg:TrainConfig) -> dict:
     "Train (or resume) a DiT/SiT on cached latents; returns final metrics and the checkpoint path."
-    info, device = init_distributed(cfg.device)
+    return run_stage(_train_generator, cfg, f'usp_train {cfg.model}', TRAIN_RESUME_FREE)
+
+def _train_generator(cfg:TrainConfig, info, device, run:RunDir) -> dict:
     precision = resolve_precision(cfg.precision, device)
-    run = RunDir(cfg.run_dir)
+    set_tf32(cfg.tf32)
     train_cache, val_cache, loader = build_generator_data(cfg, info.rank, info.world_size, device)
     C, h, w = train_cache.latent_shape
     check(h == w, f'latents are {h}x{w}; DiT/SiT presets use square latents')
@@ -303,6 +336,7 @@ def train_generator(cfg:TrainConfig) -> dict:
     model = DiT(mcfg)
     step, ck, report = 0, run.latest_checkpoint(), None
     if ck is None and cfg.init_from:
+        check_same_vae(cfg.init_from, train_cache)
         report = transfer_mlm_to_dit(load_mlm_checkpoint(cfg.init_from), model, cfg.init_num_blocks)
     model.to(device)
     ema = make_ema(model)                                              # after loading: starts from the pretrained weights
@@ -310,7 +344,7 @@ def train_generator(cfg:TrainConfig) -> dict:
     aux_weights = {'contrast': cfg.contrast_weight, 'repa': cfg.repa_weight}
     aux_params = [p for m in aux.values() for p in m.student_parameters()]
     params = list(model.parameters()) + aux_params
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, **(adamw_impl(True, device) if cfg.fused_optimizer else {}))   # off: PyTorch's default, as released
+    opt = torch.optim.AdamW(params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay, **(adamw_impl(True, device) if cfg.fused_optimizer else {}))   # off: PyTorch's default, as released
     scaler = torch.amp.GradScaler(device.type, enabled=precision == 'fp16')
     if ck is not None:                                                 # exact resume
         c = load_checkpoint(ck, map_location='cpu')
@@ -367,6 +401,8 @@ def train_generator(cfg:TrainConfig) -> dict:
     t_last, n_img = time.time(), 0
     model.train()
     while step < end:
+        if cfg.warmup_steps:
+            for g in opt.param_groups: g['lr'] = cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps)
         z, y = next(batches)
         z, y = to_device(z, device), to_device(y, device)
         gen = torch.Generator().manual_seed(_step_seed(cfg.seed, step, info.rank))
@@ -427,7 +463,7 @@ def train_generator(cfg:TrainConfig) -> dict:
             aux_means = {}
             for n in aux_names:
                 k = len(aux_window[n]); aux_means[f'{n}_loss'] = float(np.mean(vals[:k])); vals = vals[k:]
-            row = dict(epoch=loader.epoch, loss=float(np.mean(losses)), lr=cfg.lr, img_per_s=round(ips, 2), **aux_means)
+            row = dict(epoch=loader.epoch, loss=float(np.mean(losses)), lr=opt.param_groups[0]['lr'], img_per_s=round(ips, 2), **aux_means)
             window, aux_window = [], {}
             bar.set_postfix(loss=f'{row["loss"]:.4f}', img_s=f'{ips:.0f}')
         if val_now and info.is_main:
@@ -444,56 +480,20 @@ def train_generator(cfg:TrainConfig) -> dict:
             'transfer_report': report.to_markdown() if report is not None else None}
 
 # %% ../nbs/11_train.ipynb #5303e5b7
-def _bool(s): return s if isinstance(s, bool) else str(s).lower() in ('1', 'true', 'yes', 'y')
+def _train_summary(res:dict) -> dict: return {k: v for k, v in res.items() if k not in ('model_config', 'transfer_report')}
 
-@call_parse
-def train_cli(
-    model:str='dit-xl/2-usp',          # preset: {dit,sit}-{tiny,s,b,l,xl}/{2,4,8}[-usp]
-    run_dir:str='runs/dit-train',      # run directory (resumed when it holds a checkpoint)
-    init_from:str=None,                # USP pretraining run dir / checkpoint to initialise from (default: scratch)
-    init_num_blocks:int=None,          # load only the first N pretrained blocks
-    objective:str='auto',              # auto | diffusion | transport
-    data:str='builtin',                # builtin | cache
-    data_path:str=None,                # the latent cache (data=cache)
-    val_path:str=None,                 # a latent cache for the validation loss
-    image_size:int=32,                 # built-in data resolution
-    latent_mode:str='sample',          # sample | mean
-    steps:int=400_000,                 # optimizer steps
-    batch_size:int=32,                 # per rank
-    lr:float=1e-4,                     # constant lr
-    weight_decay:float=0.0,            # AdamW weight decay
-    ema_decay:float=0.9999,            # EMA decay
-    class_dropout_prob:float=0.1,      # label dropout for CFG
-    max_grad_norm:float=0.0,           # gradient clipping (0: off)
-    precision:str='fp32',              # fp32 | bf16 | fp16 | auto
-    seed:int=0,                        # random seed
-    log_every:int=100,                 # steps between metric rows
-    ckpt_every:int=10_000,             # steps between checkpoints
-    keep_last:int=3,                   # checkpoints kept
-    val_every:int=0,                   # steps between validation losses (0: off)
-    sample_every:int=0,                # steps between sample grids (0: off)
-    sample_steps:int=50,               # sampling steps for grids
-    device:str='auto',                 # auto | cpu | cuda
-    stop_at_step:int=None,             # stop after this step (rerun resumes)
-    selfcond:_bool=False,              # DDAE++ self-conditioning
-    selfcond_layer:int=None,           # its source block (default: depth // 2 - 1)
-    selfcond_pool:str='mean',          # mean | max
-    selfcond_stopgrad:_bool=False,     # no gradient through the self-condition path
-    contrast_weight:float=0.0,         # contrastive self-distillation weight (0: off)
-    contrast_layer:int=None,           # its block (default: the self-condition source)
-    contrast_temperature:float=0.2,    # InfoNCE temperature
-    contrast_momentum:float=0.99,      # teacher EMA momentum
-    contrast_dim:int=256,              # head output width
-    repa_weight:float=0.0,             # REPA weight (0: off; REPA: 0.5)
-    repa_layer:int=None,               # REPA student block (default: depth // 4)
-    repa_teacher:str='mlm',            # mlm | timm:<name>
-    repa_teacher_path:str=None,        # teacher checkpoint / local weights (mlm default: init_from)
-    repa_hidden:int=None,              # projector width (default: min(2048, 4 D))
-    repa_image_size:int=224,           # timm teachers' input size
-    fused_optimizer:_bool=False,       # fused AdamW on CUDA, foreach elsewhere
-    compile:_bool=False,               # torch.compile the model
-):
-    "Train a DiT/SiT generator on cached latents, from scratch or from a USP checkpoint."
-    res = train_generator(TrainConfig(**locals()))
-    print(json.dumps({k: v for k, v in res.items() if k not in ('model_config', 'transfer_report')}))
-    return res
+def _train_options(given:dict, extras:dict) -> dict:
+    "The config's keyword arguments: the recipe's options (with `--recipe`) overridden by the flags given; refuses a paper-size model on a CPU by accident."
+    from usp_nb.recipes import apply_recipe
+    opts = apply_recipe('train', given, extras.get('max_micro_batch'), log=lambda s: print(f'usp_train: {s}', file=sys.stderr, flush=True))
+    model = opts.get('model', TrainConfig.model)
+    refuse_large_on_cpu(opts, dit_param_count(model), model, 'use --model dit-tiny/2 (or --recipe dit-tiny/2-cpu) for a CPU run')
+    return opts
+
+def train_cli(argv:list[str]|None=None, # the words after `usp_train` (default: the command line's)
+             ) -> int:                  # exit code: 0 done, 2 bad option, value, data or checkpoint, 1 any other failure
+    "Train a DiT/SiT generator on cached latents, from scratch or from a USP checkpoint; `usp_train --help` lists every option."
+    from usp_nb.recipes import RECIPE_FLAGS
+    return run_config_cli(TrainConfig, train_generator, argv, 'usp_train', _train_summary, _train_options, RECIPE_FLAGS)
+
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(train_cli())   # python -m usp_nb.train

@@ -123,6 +123,9 @@ def load_dit_weights(model:DiT, sd:dict) -> list[str]:
     w = sd.get('final_layer.linear.weight')
     p, C = cfg.patch_size, cfg.in_channels
     if w is not None and not cfg.learn_sigma and w.shape[0] == p * p * 2 * C and own['final_layer.linear.weight'].shape[0] == p * p * C:
+        sigma_w, sigma_b = w.reshape(p, p, 2 * C, -1)[:, :, C:], sd['final_layer.linear.bias'].reshape(p, p, 2 * C)[:, :, C:]
+        check(not (sigma_w.any() or sigma_b.any()), 'the file predicts a trained learned-sigma half (the second C output channels, '
+              'which a SiT file leaves at their zero init): it is a DiT checkpoint; load it with a dit-* preset (diffusion objective)', CheckpointError)
         sd['final_layer.linear.weight'] = w.reshape(p, p, 2 * C, -1)[:, :, :C].reshape(p * p * C, -1)   # (p*p*C, D)
         sd['final_layer.linear.bias'] = sd['final_layer.linear.bias'].reshape(p, p, 2 * C)[:, :, :C].reshape(-1)
         notes.append('final_layer: kept the first C of 2C output channels (released SiT layout)')

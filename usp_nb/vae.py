@@ -34,7 +34,11 @@ def load_autoencoder(name_or_path:str, subfolder:str|None=None) -> AutoencoderKL
         folder = p/subfolder if subfolder else p
         check((folder/'config.json').exists(), f'{folder} has no config.json, so it is not a diffusers AutoencoderKL folder; '
               'if it is a Stable Diffusion pipeline folder pass subfolder="vae"', DataError)
-        return AutoencoderKL.from_pretrained(folder, low_cpu_mem_usage=False)   # False: what diffusers falls back to without accelerate, minus its warning
+        try: return AutoencoderKL.from_pretrained(folder, low_cpu_mem_usage=False)   # False: what diffusers does without accelerate, minus its warning
+        except Exception as e:
+            detail = ' '.join(l.strip() for l in str(e).splitlines() if l.strip() and 'weights_only' not in l)[:200]
+            raise DataError(f'{folder} cannot be loaded as a diffusers AutoencoderKL ({type(e).__name__}: {detail}); its weights '
+                            'are damaged, incomplete or not plain tensors: use a folder saved by save_pretrained (safetensors)') from None
     try:
         return AutoencoderKL.from_pretrained(name_or_path, subfolder=subfolder, low_cpu_mem_usage=False)
     except Exception as e:

@@ -4,26 +4,32 @@
 
 # %% ../nbs/16_widgets.ipynb #6fdf04ed
 from __future__ import annotations
-import io, json, math, threading, time
+import base64, html, io, json, math, re, threading, time
 from pathlib import Path
 import numpy as np
 import torch
 import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure     # figures without pyplot: not auto-shown, fast, safe off the main thread
+import ipywidgets as W
 from .core import check, ConfigError, CheckpointError, DataError, RunDir
 from .masking import patchify, unpatchify, mask_to_map
 
 # %% auto #0
-__all__ = ['SAMPLERS', 'EVAL_KEYS', 'fig_to_png', 'fig_pixels', 'mlm_from_checkpoint', 'random_mlm', 'masking_views',
-           'masking_figure', 'masking_explorer', 'sampling_model', 'sampling_figure', 'sampling_explorer',
-           'training_figure', 'training_monitor', 'run_curve', 'comparison_figure', 'run_comparison']
+__all__ = ['DPI', 'UNCONDITIONAL', 'ALL_CHANNELS', 'SAMPLERS', 'EVAL_KEYS', 'fig_to_png', 'fig_pixels', 'Explorer',
+           'mlm_from_checkpoint', 'random_mlm', 'masking_views', 'masking_figure', 'masking_explorer', 'sampling_model',
+           'sampling_figure', 'sampling_explorer', 'metric_panels', 'training_figure', 'training_monitor', 'run_curve',
+           'run_kind', 'comparison_figure', 'run_comparison']
 
 # %% ../nbs/16_widgets.ipynb #4e1ad4fc
-def fig_to_png(fig, close:bool=True) -> bytes:
+DPI = 100   # figure layout resolution (CSS pixels per inch)
+
+def fig_to_png(fig, close:bool=True,
+               scale:float=1,     # pixels per figure pixel: 2 for sharp pictures on high-density screens
+              ) -> bytes:
     "PNG bytes of a matplotlib figure (closed afterwards unless `close=False`)."
     buf = io.BytesIO()
-    fig.savefig(buf, format='png')
+    fig.savefig(buf, format='png', dpi=fig.dpi * scale)
     if close: plt.close(fig)
     return buf.getvalue()
 
@@ -33,6 +39,50 @@ def fig_pixels(fig) -> np.ndarray:
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()
+
+# %% ../nbs/16_widgets.ipynb #e7d1a002
+UNCONDITIONAL, ALL_CHANNELS = 'unconditional', 'all'   # dropdown values that stand for None
+
+def _none_for(value, sentinel): return None if value == sentinel else value
+
+class Explorer(W.VBox):
+    "Controls above a picture (`.image`) that each change redraws, with a busy label (`.busy`) while drawing and a status line (`.status`)."
+    def __init__(self, rows:list,            # rows of widgets above the picture
+                 draw,                        # () -> (Figure, caption) for the controls' current values
+                 controls:dict|None=None,     # {name: widget}: a new value of any redraws (`.controls`)
+                 below:tuple=(),              # widgets under the status line
+                ):
+        self.image = W.Image(format='png', layout=W.Layout(max_width='100%'))
+        self.busy, self.status = W.HTML(), W.HTML()
+        self.controls, self._draw, self.last_s = dict(controls or {}), draw, None
+        super().__init__([*rows, self.busy, self.image, self.status, *below])
+        for w in self.controls.values(): w.observe(self.render, 'value')
+        self.render()
+
+    def render(self, *_):
+        "Redraw the picture; the busy label shows meanwhile; a `ConfigError`/`DataError` goes to the status line."
+        slow = f' (the last render took {self.last_s:.1f} s)' if self.last_s and self.last_s >= 1 else ''
+        self.busy.value = f'<span style="color:#2780e3">&#8987; rendering&hellip;{slow}</span>'
+        t0 = time.time()
+        try:
+            fig, caption = self._draw()
+            self.show(fig)
+            self.status.value = f'<small>{html.escape(caption)}: rendered in {time.time() - t0:.2f} s</small>'
+        except (ConfigError, DataError) as e: self.status.value = f'<b style="color:#b00">{html.escape(str(e))}</b>'
+        finally: self.last_s, self.busy.value = time.time() - t0, ''
+
+    def show(self, fig, scale:float=2):
+        "Put `fig` in the picture: drawn at `scale` x its resolution, shown at its size."
+        self.image.width = str(round(fig.get_figwidth() * fig.dpi))
+        self.image.value = fig_to_png(fig, scale=scale)
+
+    def _repr_mimebundle_(self, **kw):
+        "The widget, and its current picture for front ends that cannot draw widgets (docs)."
+        data = super()._repr_mimebundle_(**kw) or {}
+        data['text/plain'] = f'{type(self).__name__}: ' + re.sub(r'<[^>]+>', '', self.status.value)
+        if not self.image.value: return data
+        data['image/png'] = base64.b64encode(self.image.value).decode()
+        return data, {'image/png': {'width': int(self.image.width)}}
 
 # %% ../nbs/16_widgets.ipynb #e2e7e25b
 def _mlm_heads(width:int, patch:int):
@@ -124,7 +174,7 @@ def masking_figure(image:torch.Tensor, # (3, H, W) in [-1, 1]
                    vae, model,         # `FrozenVAE`, `MaskedLatentViT`
                    mask_ratio:float=0.75, seed:int=0,
                    note:str='',        # what the model is (shown in the title)
-                   dpi:int=70):
+                   dpi:int=DPI):
     "Image, masked image, VAE reconstruction, masked latent decoded, prediction decoded, side by side in one figure."
     v = masking_views(image, vae, model, mask_ratio, seed)
     H, W = image.shape[-2:]
@@ -143,22 +193,14 @@ def masking_figure(image:torch.Tensor, # (3, H, W) in [-1, 1]
     return fig
 
 # %% ../nbs/16_widgets.ipynb #0bd5479b
-def _image_widget(png:bytes):
-    import ipywidgets as W
-    return W.Image(value=png, format='png', layout=W.Layout(max_width='100%'))
-
 def masking_explorer(checkpoint=None,     # MLM checkpoint (run dir, checkpoint folder, file); None: random init
                      vae=None,            # a `FrozenVAE`; default: the built-in VAE at the model's image size
                      images=None,         # uint8 (N, 3, H, W); default: 64 images of the built-in validation split
                      mask_ratio:float=0.75, patch_size:int|None=None, seed:int=0,
-                     dpi:int=70):
-    "Interactive masking: image index, mask ratio, patch size and seed -> `masking_figure`. Returns a VBox (`.image` is the picture)."
-    import ipywidgets as W
+                     dpi:int=DPI) -> Explorer:
+    "Interactive masking: image index, mask ratio, patch size and seed -> `masking_figure`."
     from usp_nb.vae import builtin_vae
     if checkpoint is not None:
-        from usp_nb.transfer import load_mlm_checkpoint
-        sd = load_mlm_checkpoint(checkpoint)
-        grid = math.isqrt(sd['pos_embed'].shape[1] - 1); p0 = sd['patch_embed.proj.weight'].shape[-1]
         if vae is None: vae = builtin_vae(32, device='cpu')  # convolutional: it also codes other image sizes
         model, note = mlm_from_checkpoint(checkpoint, vae)
         models, patches = {model.patch_size: model}, [model.patch_size]
@@ -178,20 +220,11 @@ def masking_explorer(checkpoint=None,     # MLM checkpoint (run dir, checkpoint 
     ratio = W.FloatSlider(value=mask_ratio, min=0.05, max=0.95, step=0.05, description='mask ratio', continuous_update=False)
     patch = W.Dropdown(options=patches, value=patch_size if patch_size in patches else (2 if 2 in patches else patches[0]), description='patch')
     sd_w = W.IntText(value=seed, description='seed')
-    img = _image_widget(b''); msg = W.HTML()
-    def render(*_):
-        t0 = time.time()
-        try:
-            x = images[idx.value].float() / 127.5 - 1
-            img.value = fig_to_png(masking_figure(x, vae, model_for(patch.value), ratio.value, sd_w.value, note, dpi))
-            msg.value = (f'<small>image {idx.value}, mask ratio {ratio.value:.2f}, patch {patch.value}, seed {sd_w.value}: '
-                         f'rendered in {time.time() - t0:.2f} s</small>')
-        except (ConfigError, DataError) as e: msg.value = f'<b style="color:#b00">{e}</b>'
-    for w in (idx, ratio, patch, sd_w): w.observe(render, 'value')
-    render()
-    box = W.VBox([W.HBox([idx, patch, sd_w]), ratio, img, msg])
-    box.image, box.controls, box.render = img, dict(image=idx, mask_ratio=ratio, patch_size=patch, seed=sd_w), render
-    return box
+    def draw():
+        x = images[idx.value].float() / 127.5 - 1
+        fig = masking_figure(x, vae, model_for(patch.value), ratio.value, sd_w.value, note, dpi)
+        return fig, f'image {idx.value}, mask ratio {ratio.value:.2f}, patch {patch.value}, seed {sd_w.value}'
+    return Explorer([W.HBox([idx, patch, sd_w]), ratio], draw, dict(image=idx, mask_ratio=ratio, patch_size=patch, seed=sd_w))
 
 # %% ../nbs/16_widgets.ipynb #1b3b424d
 SAMPLERS = {'diffusion': ('ddpm', 'ddim'), 'transport': ('sde', 'ode')}
@@ -232,7 +265,7 @@ def sampling_figure(model, objective, vae,   # from `sampling_model`
                     guide_channels:int|None=None, # None: guide all channels; 3: the releases' first-three-channels quirk
                     sampler:str|None=None,   # diffusion: 'ddpm' | 'ddim'; transport: 'sde' | 'ode'
                     steps:int=10, seed:int=0, n:int=8,
-                    note:str='', dpi:int=70):
+                    note:str='', dpi:int=DPI):
     "A grid of `n` samples of one class, decoded by the VAE."
     from usp_nb.train import generate, image_grid
     nc = model.cfg.num_classes
@@ -247,54 +280,59 @@ def sampling_figure(model, objective, vae,   # from `sampling_model`
     ax.imshow(grid, interpolation='nearest'); ax.set_axis_off()
     what = 'unconditional' if class_label is None else f'class {class_label}'
     ax.set_title(f'{note or "model"}\n{what}, cfg {cfg_scale:g} ({"all" if guide_channels is None else guide_channels} ch), '
-                 f'{sampler or "default"} {steps} steps, seed {seed}', fontsize=6)
+                 f'{sampler or "default"} {steps} steps, seed {seed}', fontsize=7)
     fig.tight_layout()
     return fig
 
 # %% ../nbs/16_widgets.ipynb #3b022a8e
-def sampling_explorer(checkpoint=None, vae=None, preset:str='dit-tiny/2', objective:str='auto', n:int=8, dpi:int=70):
-    "Interactive sampling: class, CFG scale and channel mode, sampler, steps, seed -> `sampling_figure`. Returns a VBox (`.image`)."
-    import ipywidgets as W
+def sampling_explorer(checkpoint=None, vae=None, preset:str='dit-tiny/2', objective:str='auto', n:int=8, dpi:int=DPI) -> Explorer:
+    "Interactive sampling: class, CFG scale and channel mode, sampler, steps, seed -> `sampling_figure`."
     from usp_nb.data import CLASS_NAMES
     model, obj, vae, note = sampling_model(checkpoint, vae, preset, objective)
     nc = model.cfg.num_classes
     names = [(f'{i}: {CLASS_NAMES[i]}' if nc == len(CLASS_NAMES) else str(i), i) for i in range(nc)]
-    cls = W.Dropdown(options=names + [('unconditional', None)], value=0, description='class')
+    cls = W.Dropdown(options=names + [('unconditional', UNCONDITIONAL)], value=0, description='class')
     scale = W.FloatSlider(value=1.0, min=1.0, max=8.0, step=0.5, description='CFG scale', continuous_update=False)
-    chans = W.Dropdown(options=[('all channels', None), ('first 3 (releases)', 3)], value=None, description='guide')
+    chans = W.Dropdown(options=[('all channels', ALL_CHANNELS), ('first 3 (releases)', 3)], value=ALL_CHANNELS, description='guide')
     kind = 'diffusion' if type(obj).__name__ == 'GaussianDiffusion' else 'transport'
     samp = W.Dropdown(options=SAMPLERS[kind], description='sampler')
     steps = W.IntSlider(value=10, min=2, max=100, description='steps', continuous_update=False)
     sd_w = W.IntText(value=0, description='seed')
-    img, msg = _image_widget(b''), W.HTML()
-    def render(*_):
-        t0 = time.time()
-        try:
-            s = scale.value if cls.value is not None else 1.0
-            img.value = fig_to_png(sampling_figure(model, obj, vae, cls.value, s, chans.value, samp.value, steps.value, sd_w.value, n, note, dpi))
-            msg.value = f'<small>rendered in {time.time() - t0:.2f} s</small>'
-        except (ConfigError, DataError) as e: msg.value = f'<b style="color:#b00">{e}</b>'
-    for w in (cls, scale, chans, samp, steps, sd_w): w.observe(render, 'value')
-    render()
-    box = W.VBox([W.HBox([cls, chans, samp]), W.HBox([scale, steps, sd_w]), img, msg])
-    box.image, box.render = img, render
-    box.controls = dict(class_label=cls, cfg_scale=scale, guide_channels=chans, sampler=samp, steps=steps, seed=sd_w)
-    return box
+    def draw():
+        label = _none_for(cls.value, UNCONDITIONAL)
+        scale.disabled = label is None                                     # unconditional samples take no guidance
+        s = scale.value if label is not None else 1.0
+        fig = sampling_figure(model, obj, vae, label, s, _none_for(chans.value, ALL_CHANNELS), samp.value, steps.value, sd_w.value,
+                              n, note, dpi)
+        return fig, f'{cls.label}, CFG {s:g} ({chans.label}), {samp.value} {steps.value} steps, seed {sd_w.value}'
+    return Explorer([W.HBox([cls, chans, samp]), W.HBox([scale, steps, sd_w])], draw,
+                    dict(class_label=cls, cfg_scale=scale, guide_channels=chans, sampler=samp, steps=steps, seed=sd_w))
 
 # %% ../nbs/16_widgets.ipynb #62a3fc73
 _SKIP_KEYS = {'step', 'epoch', 'kind', 'time'}
 
+def _numeric_keys(rows) -> list:
+    return list(dict.fromkeys(k for r in rows for k, v in r.items()
+                              if k not in _SKIP_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool)))
+
+def metric_panels(rows:list,              # metrics.jsonl rows
+                  keys:list|None=None,    # metrics to draw; None: loss first, then every numeric metric that changes
+                  most:int=4) -> tuple[list, dict]:
+    "(metrics to draw, {metric: value} of those that never change and so get no panel)."
+    if keys is not None: return list(keys), {}
+    vals = {k: [r[k] for r in rows if isinstance(r.get(k), (int, float))] for k in _numeric_keys(rows)}
+    const = {k: v[0] for k, v in vals.items() if len(v) > 1 and min(v) == max(v)}
+    return sorted((k for k in vals if k not in const), key=lambda k: (k != 'loss', k))[:most], const
+
 def training_figure(run_dir,              # a run directory with metrics.jsonl
-                    keys:list|None=None,  # metrics to draw (default: loss first, then every numeric key)
-                    dpi:int=70):
-    "One panel per metric of a run's metrics.jsonl against the step."
+                    keys:list|None=None,  # metrics to draw (default: `metric_panels`)
+                    dpi:int=DPI):
+    "One panel per metric of a run's metrics.jsonl against the step; the title names the metrics that never change."
     run = RunDir(run_dir)
     rows = [r for r in run.metrics() if 'step' in r]
-    if keys is None:
-        found = list(dict.fromkeys(k for r in rows for k, v in r.items() if k not in _SKIP_KEYS and isinstance(v, (int, float))))
-        keys = sorted(found, key=lambda k: (k != 'loss', k))[:4]
+    keys, const = metric_panels(rows, keys)
     n = max(1, len(keys))
-    fig = Figure(figsize=(3 * n, 2.3), dpi=dpi)
+    fig = Figure(figsize=(max(4.0, 3.0 * n), 2.4), dpi=dpi)
     axs = fig.subplots(1, n, squeeze=False)
     for a, k in zip(axs[0], keys):
         pts = [(r['step'], r[k]) for r in rows if isinstance(r.get(k), (int, float))]
@@ -302,29 +340,24 @@ def training_figure(run_dir,              # a run directory with metrics.jsonl
         a.set_title(k, fontsize=8); a.set_xlabel('step', fontsize=7); a.tick_params(labelsize=6); a.grid(alpha=0.3)
     if not rows: axs[0][0].text(0.5, 0.5, 'no metrics yet', ha='center', va='center', transform=axs[0][0].transAxes)
     last = rows[-1]['step'] if rows else '-'
-    fig.suptitle(f'{run.path.name}: {len(rows)} rows, last step {last}', fontsize=8)
+    same = ', '.join(f'{k}={v:.4g}' for k, v in const.items())
+    fig.suptitle(f'{run.path.name}: {len(rows)} rows, last step {last}' + (f' | constant: {same}' if same else ''), fontsize=8)
     fig.tight_layout()
     return fig
 
-def training_monitor(run_dir, refresh_s:float|None=None, keys:list|None=None, dpi:int=70):
-    "Live curves of a run: a Refresh button and optional periodic refresh every `refresh_s` seconds. Returns a VBox (`.image`, `.stop()`)."
-    import ipywidgets as W
-    img, info = _image_widget(b''), W.HTML()
+def training_monitor(run_dir, refresh_s:float|None=None, keys:list|None=None, dpi:int=DPI) -> Explorer:
+    "Live curves of a run: a Refresh button and, with `refresh_s`, a redraw every `refresh_s` seconds (`.stop()` ends it)."
     btn = W.Button(description='Refresh', icon='refresh')
     auto = W.Checkbox(value=refresh_s is not None, description=f'every {refresh_s or 5:g} s')
     stop = threading.Event()
-    def render(*_):
-        img.value = fig_to_png(training_figure(run_dir, keys, dpi))
-        info.value = f'<small>updated {time.strftime("%H:%M:%S")}</small>'
+    ex = Explorer([W.HBox([btn, auto])], lambda: (training_figure(run_dir, keys, dpi), f'updated {time.strftime("%H:%M:%S")}'))
     def loop():
         while not stop.wait(refresh_s or 5):
-            if auto.value: render()
-    btn.on_click(render)
-    render()
+            if auto.value: ex.render()
+    btn.on_click(ex.render)
     threading.Thread(target=loop, daemon=True).start()
-    box = W.VBox([W.HBox([btn, auto]), img, info])
-    box.image, box.render, box.stop = img, render, stop.set
-    return box
+    ex.stop = stop.set
+    return ex
 
 # %% ../nbs/16_widgets.ipynb #28cc2703
 EVAL_KEYS = ('FD_shapes', 'FID', 'class_accuracy')
@@ -341,31 +374,49 @@ def run_curve(run_dir, key:str='loss', smooth:int=1) -> list[tuple[int, float]]:
         pts = [(s, float((c[i + 1] - c[lo[i]]) / (i + 1 - lo[i]))) for i, (s, _) in enumerate(pts)]
     return pts
 
-def comparison_figure(run_dirs, key:str='loss', smooth:int=1, logy:bool=False, dpi:int=70):
-    "One chart of `key` against the step for several runs (named by their folder)."
+def run_kind(run_dir) -> str:
+    "What a run's training loss measures, from its config.json: 'MLM pretraining', 'diffusion training', 'transport training', ..."
+    p = Path(run_dir)/'config.json'
+    if not p.exists(): return 'run'
+    d = json.loads(p.read_text())
+    stage, cfg = d.get('stage', 'run'), d.get('config', {})
+    if stage == 'pretrain': return 'MLM pretraining'
+    if stage != 'train': return stage
+    obj = cfg.get('objective', 'auto')
+    if obj == 'auto':
+        from usp_nb.train import resolve_objective
+        obj = resolve_objective('auto', cfg.get('model', ''))
+    return f'{obj} training'
+
+def comparison_figure(run_dirs, key:str='loss', smooth:int=1, logy:bool=False, dpi:int=DPI):
+    "`key` against the step for several runs (named by their folder): one panel per `run_kind` for training metrics, so an MLM loss and a DiT loss never share an axis; one panel for evaluation metrics."
     from usp_nb.evaluate import plot_convergence
-    fig = Figure(figsize=(5, 3.2), dpi=dpi)
-    ax = fig.subplots()
-    plot_convergence({Path(d).name: run_curve(d, key, smooth) for d in run_dirs}, ylabel=key, ax=ax, logy=logy,
-                     title=f'{key}' + (f' (running mean of {smooth})' if smooth > 1 and key not in EVAL_KEYS else ''))
+    groups = {}
+    for d in run_dirs:
+        pts = run_curve(d, key, smooth)
+        if pts: groups.setdefault('' if key in EVAL_KEYS else run_kind(d), {})[Path(d).name] = pts
+    cols = min(2, max(1, len(groups))); rows = max(1, math.ceil(len(groups) / cols))
+    fig = Figure(figsize=(4.6 * cols, 3.2 * rows), dpi=dpi)
+    axs = list(fig.subplots(rows, cols, squeeze=False).flat)
+    for ax in axs[max(1, len(groups)):]: fig.delaxes(ax)                 # an odd number of panels
+    sm = f' (running mean of {smooth})' if smooth > 1 and key not in EVAL_KEYS else ''
+    for ax, (kind, runs) in zip(axs, groups.items()):
+        plot_convergence(runs, ylabel=key, ax=ax, logy=logy, title=f'{key}{sm}' + (f' | {kind}' if kind else ''))
+    if not groups: axs[0].text(0.5, 0.5, f'no run has {key}', ha='center', va='center', transform=axs[0].transAxes)
     fig.tight_layout()
     return fig
 
-def run_comparison(run_dirs, key:str='loss', dpi:int=70):
-    "Interactive comparison: choose runs, metric and smoothing -> `comparison_figure`, plus the `compare_runs` table. Returns a VBox."
-    import ipywidgets as W
+def run_comparison(run_dirs, key:str='loss', dpi:int=DPI) -> Explorer:
+    "Interactive comparison: choose runs, metric and smoothing -> `comparison_figure`, above the `compare_runs` table."
     from usp_nb.evaluate import compare_runs_widget
     run_dirs = [Path(d) for d in run_dirs]
-    keys = list(dict.fromkeys(k for d in run_dirs for r in RunDir(d).metrics() for k, v in r.items()
-                              if k not in _SKIP_KEYS and isinstance(v, (int, float)))) + list(EVAL_KEYS)
+    keys = list(dict.fromkeys(k for d in run_dirs for k in _numeric_keys(RunDir(d).metrics()))) + list(EVAL_KEYS)
     runs = W.SelectMultiple(options=[(d.name, d) for d in run_dirs], value=run_dirs, description='runs')
     metric = W.Dropdown(options=keys, value=key if key in keys else keys[0], description='metric')
     smooth = W.IntSlider(value=1, min=1, max=50, description='smooth', continuous_update=False)
     logy = W.Checkbox(value=False, description='log y')
-    img = _image_widget(b'')
-    def render(*_): img.value = fig_to_png(comparison_figure(list(runs.value), metric.value, smooth.value, logy.value, dpi))
-    for w in (runs, metric, smooth, logy): w.observe(render, 'value')
-    render()
-    box = W.VBox([W.HBox([runs, W.VBox([metric, smooth, logy])]), img, compare_runs_widget(run_dirs)])
-    box.image, box.render, box.controls = img, render, dict(runs=runs, metric=metric, smooth=smooth, logy=logy)
-    return box
+    def draw():
+        names = ', '.join(d.name for d in runs.value)
+        return comparison_figure(list(runs.value), metric.value, smooth.value, logy.value, dpi), f'{metric.value} of {names}'
+    return Explorer([W.HBox([runs, W.VBox([metric, smooth, logy])])], draw, dict(runs=runs, metric=metric, smooth=smooth, logy=logy),
+                    below=(compare_runs_widget(run_dirs),))

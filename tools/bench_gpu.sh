@@ -31,5 +31,5 @@ nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm,
 python3 -c 'import torch, timm, diffusers; print("torch", torch.__version__, "cuda", torch.version.cuda, "timm", timm.__version__,
   "diffusers", diffusers.__version__, "gpu", torch.cuda.get_device_name())' | tee "$OUT/versions-$TAG.txt"
 
-python3 -c 'from usp_nb.bench import bench_cli; bench_cli()' --device cuda --suite paper --out "$OUT/bench-$TAG.json" "$@" \
+python3 -m usp_nb.bench --device cuda --suite paper --out "$OUT/bench-$TAG.json" "$@" \
   2>&1 | tee "$OUT/bench-$TAG.log"

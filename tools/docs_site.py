@@ -6,7 +6,7 @@ published site is built by .github/workflows/deploy.yaml). Run through `bash too
 2. what Quarto then does: the front matter becomes the page's file name, <title>, H1 and description; Quarto's cell
    options (`echo`, `output`, `include`) are obeyed; widget outputs show their picture (`image/png` in the bundle) or
    nothing (a widget's text repr is not documentation); show_doc's parameter comments get real links; carriage-return
-   progress bars show their final state; links into the site stay inside it;
+   progress bars show their final state; links into the site stay inside it, links to a notebook go to its page;
 3. nbconvert (lab template) renders each page, with a sidebar of every chapter, and no CDN: mermaid and MathJax come
    from npm (`npm pack`, pinned versions, into the git-ignored .cache/docs_vendor/) and are served from _static/.
 
@@ -183,6 +183,11 @@ def fix_anchors(out:Path, pages:list):
         cur, f = p['page'], out/p['page']
         f.write_text(re.sub(r'href="([\w.-]*\.html|)#([^"]+)"', fix, f.read_text(encoding='utf-8')), encoding='utf-8')
 
+def notebook_links(body:str, pages:list) -> str:
+    "Links to a notebook of the site (`[Reference §2](reference.ipynb#anchor)` in markdown) go to its page, as Quarto rewrites them."
+    page_of = {p['notebook']: p['page'] for p in pages if p['notebook']}
+    return re.sub(r'href="([\w.-]+\.ipynb)(#[^"]*)?"', lambda m: f'href="{page_of[m.group(1)]}{m.group(2) or ""}"' if m.group(1) in page_of else m.group(0), body)
+
 def local_links(body:str, site:str) -> str:
     "Links into the published site (`site`, e.g. https://usp-nb.github.io/usp_nb/) point at the pages next to this one."
     return body.replace(f'href="{site}', 'href="') if site else body
@@ -277,7 +282,7 @@ def render_page(exp, nb, meta:dict, page:str, pages:list, site:str) -> str:
     res = {'metadata': {'path': str(PROC)}, 'usp': dict(title=meta.get('title', page), description=meta.get('description', ''),
            sidebar=sidebar(pages, page), math=has_math(nb), mermaid=has_mermaid(nb))}
     body, _ = exp.from_notebook_node(nb, resources=res)
-    return local_links(pandoc_ids(body), site)
+    return notebook_links(local_links(pandoc_ids(body), site), pages)
 
 def error_page(src:Path, err:str, pages:list, page:str) -> str:
     return (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(src.name)}: docs processing failed</title>'

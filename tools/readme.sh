@@ -4,7 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/env.sh
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
-jupyter nbconvert --to markdown --log-level WARN --output-dir "$tmp" --output index nbs/index.ipynb
+# cells marked `#| hide` stay out of the README, as they stay out of the docs
+python - nbs/index.ipynb "$tmp/index.ipynb" <<'PY'
+import json, re, sys
+nb = json.load(open(sys.argv[1]))
+nb['cells'] = [c for c in nb['cells'] if not re.match(r'#\|\s*hide\b', ''.join(c['source']))]
+json.dump(nb, open(sys.argv[2], 'w'))
+PY
+jupyter nbconvert --to markdown --log-level WARN --output-dir "$tmp" --output index "$tmp/index.ipynb"
 python - "$tmp/index.md" > README.md <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()

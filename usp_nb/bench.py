@@ -12,12 +12,16 @@ import torch
 from torch.nn.attention import sdpa_kernel, SDPBackend
 from torch.utils.flop_counter import FlopCounterMode
 from fastcore.script import call_parse, Param, store_true
-
-from .core import check, choice, ConfigError, autocast, get_device, resolve_precision
-from .dit import DiTConfig, dit_config, create_dit, count_params
+from diffusers import AutoencoderKL
+import gc, ctypes
+from .core import check, choice, ConfigError, autocast, get_device, resolve_precision, git_commit
+from .vae import FrozenVAE, small_vae_config
 from .mlm import MLMConfig, mlm_config, MaskedLatentViT
+from .dit import DiTConfig, dit_config, create_dit, count_params, dit_macs
 from .diffusion import GaussianDiffusion
 from .transport import Transport
+from .stage import param_groups
+
 
 # %% auto #0
 __all__ = ['PEAK_BF16_TFLOPS', 'ATTENTION_KINDS', 'OPTIMIZER_IMPLS', 'WORKLOADS', 'SUITES', 'gpu_peak_tflops',
@@ -76,12 +80,8 @@ def block_flops(seq:int,            # tokens per sequence S
     return batch * (linear + attention)
 
 def dit_flops(cfg:DiTConfig, batch:int=1) -> int:
-    "Analytic forward FLOPs of a DiT/SiT for `batch` latents."
-    L, D, p = cfg.num_patches, cfg.hidden_size, cfg.patch_size
-    embed = 2 * L * (p * p * cfg.in_channels) * D + 2 * (256 * D + D * D)        # patch embedding, timestep MLP
-    block = block_flops(L, D, cfg.mlp_ratio) + 2 * D * 6 * D                      # + adaLN modulation
-    final = 2 * D * 2 * D + 2 * L * D * p * p * cfg.out_channels
-    return batch * (embed + cfg.depth * block + final)
+    "Analytic forward FLOPs of a DiT/SiT for `batch` latents: 2 FLOPs per multiply-add of `dit.dit_macs` (its one count)."
+    return 2 * batch * dit_macs(cfg)['total']
 
 def mlm_flops(cfg:MLMConfig, batch:int=1, mask_ratio:float=0.75) -> int:
     "Analytic forward FLOPs of a `MaskedLatentViT` (encoder on the kept tokens, decoder on all) for `batch` latents."
@@ -115,14 +115,14 @@ def attention_backend(kind:str='fused'):
 OPTIMIZER_IMPLS = ('default', 'loop', 'foreach', 'fused')
 
 def adamw(params, impl:str='default', **kw) -> torch.optim.AdamW:
-    "AdamW with an explicit implementation: 'default' (PyTorch's choice), 'loop' (one parameter at a time), 'foreach' (batched), 'fused' (one kernel)."
+    "AdamW with an explicit implementation: 'default' (PyTorch's choice), 'loop' (one parameter at a time), 'foreach' (batched), 'fused' (one kernel). The benchmark's own on purpose: it times each implementation; the stages use `stage.adamw_impl`."
     choice('optimizer', impl, OPTIMIZER_IMPLS)
     flags = {'default': {}, 'loop': dict(foreach=False), 'foreach': dict(foreach=True), 'fused': dict(fused=True)}[impl]
     return torch.optim.AdamW(params, **kw, **flags)
 
 @torch.no_grad()
 def ema_update(ema:torch.nn.Module, model:torch.nn.Module, decay:float=0.9999, fused:bool=True):
-    "ema <- decay * ema + (1 - decay) * model over parameters; `fused=False` loops parameter by parameter as DiT's `update_ema`."
+    "ema <- decay * ema + (1 - decay) * model over parameters; `fused=False` loops parameter by parameter as DiT's `update_ema`. The benchmark's own on purpose: it times the release's loop against the fused update; the stages use `transfer.update_ema`."
     e, p = list(ema.parameters()), list(model.parameters())
     if fused: torch._foreach_lerp_(e, p, 1 - decay)
     else:
@@ -141,10 +141,14 @@ class Mode:
     frozen_vae: bool = False      # encode through `vae.FrozenVAE` (channels-last + autocast on a GPU) instead of the raw fp32 NCHW module
     latents: str = 'online'       # MLM: 'online' (the VAE encodes every batch, as the release) | 'cached'
 
+
+# %% ../nbs/19_bench.ipynb #3542330c
 def baseline_mode() -> Mode:
     "The releases' configuration: fp32 eager, unfused attention, PyTorch's default AdamW, a per-parameter EMA, the VAE in the loop."
     return Mode('baseline')
 
+
+# %% ../nbs/19_bench.ipynb #0bc3e8a6
 def fast_mode(device, compile:bool=False, precision:str='auto', latents:str='cached') -> Mode:
     "Ours: autocast ('auto': bf16 on a GPU, fp32 on a CPU), fused attention, fused AdamW (foreach on a CPU), a fused EMA, the FrozenVAE path, cached latents, optional compile."
     cuda = torch.device(device).type == 'cuda'
@@ -152,6 +156,8 @@ def fast_mode(device, compile:bool=False, precision:str='auto', latents:str='cac
     name = 'fast' + ('-online' if latents == 'online' else '') + ('+compile' if compile else '')
     return Mode(name, precision, 'fused', 'fused' if cuda else 'foreach', True, compile, True, latents)
 
+
+# %% ../nbs/19_bench.ipynb #3c2ecdbe
 @dataclass
 class Step:
     "One benchmarked step: `run()` does it (no host sync inside); `images` and `flops` per call."
@@ -162,13 +168,18 @@ class Step:
     note: str = ''
     model: object = None   # the network (for tests)
 
+
+# %% ../nbs/19_bench.ipynb #8e3a6666
 def _to_device(obj, device):
     "Move an objective's lookup tables to `device` once, so no step copies them from the host."
     for k, v in vars(obj).items():
         if torch.is_tensor(v): setattr(obj, k, v.to(device))
     return obj
 
+
+# %% ../nbs/19_bench.ipynb #b16ae2de
 def _compiled(model, mode:Mode): return torch.compile(model) if mode.compile else model
+
 
 # %% ../nbs/19_bench.ipynb #5da2767b
 def train_generator_step(preset:str, batch:int, mode:Mode, device, micro_batch:int|None=None, **_) -> Step:
@@ -204,10 +215,10 @@ def sd_vae_config(sample_size:int=256) -> dict:
                 up_block_types=('UpDecoderBlock2D',) * 4, block_out_channels=(128, 256, 512, 512), layers_per_block=2,
                 act_fn='silu', latent_channels=4, norm_num_groups=32, sample_size=sample_size, scaling_factor=0.18215)
 
+
+# %% ../nbs/19_bench.ipynb #3bc52137
 def vae_encoder(config:dict, mode:Mode, device, image_size:int):
     "An encode function images -> scaled latents for a randomly initialised `AutoencoderKL` of `config`, and its FLOPs per image."
-    from diffusers import AutoencoderKL      # imported here: the DiT/SiT workloads run without diffusers
-    from usp_nb.vae import FrozenVAE
     device = torch.device(device)
     torch.manual_seed(0)
     ae = AutoencoderKL(**config).eval().requires_grad_(False)   # random weights: speed does not depend on their values
@@ -224,10 +235,11 @@ def vae_encoder(config:dict, mode:Mode, device, image_size:int):
             with attention_backend(mode.attention): return ae.encode(x).latent_dist.mean * scale
     return encode, flops
 
+
+# %% ../nbs/19_bench.ipynb #ac349e16
 def mlm_train_step(preset:str, batch:int, mode:Mode, device, micro_batch:int|None=None, image_size:int|None=None,
                    vae_config:dict|None=None, **_) -> Step:
     "One masked-latent-modeling step (mask 0.75, AdamW groups): latents from the VAE in the loop (`mode.latents='online'`) or a device-side cache."
-    from usp_nb.pretrain import param_groups
     device = torch.device(device)
     cfg = mlm_config(preset, **({'image_size': image_size} if image_size else {}))
     model = MaskedLatentViT.from_config(cfg).to(device)
@@ -260,6 +272,7 @@ def mlm_train_step(preset:str, batch:int, mode:Mode, device, micro_batch:int|Non
                 (loss * (mb / batch)).backward()
         opt.step(); opt.zero_grad(set_to_none=True)
     return Step(run, batch, flops, count_params(model), note, model)
+
 
 # %% ../nbs/19_bench.ipynb #0e046a0c
 def vae_encode_step(preset:str, batch:int, mode:Mode, device, image_size:int=256, vae_config:dict|None=None, **_) -> Step:
@@ -305,6 +318,8 @@ def count_host_syncs(fn, device) -> int|None:
     torch.cuda.synchronize(device)
     return sum('synchroniz' in str(w.message).lower() for w in caught)
 
+
+# %% ../nbs/19_bench.ipynb #d581ebf5
 def time_step(run, device, warmup:int=3, iters:int=10) -> list[float]:
     "Seconds of each of `iters` timed calls of `run()` after `warmup` untimed ones (CUDA events on a GPU)."
     device = torch.device(device)
@@ -320,15 +335,18 @@ def time_step(run, device, warmup:int=3, iters:int=10) -> list[float]:
         t0 = time.perf_counter(); run(); times.append(time.perf_counter() - t0)
     return times
 
+
+# %% ../nbs/19_bench.ipynb #e2b871b0
 def _proc_status_kib(key:str) -> int|None:
     try:
         for line in Path('/proc/self/status').read_text().splitlines():
             if line.startswith(key + ':'): return int(line.split()[1])
     except OSError: return None
 
+
+# %% ../nbs/19_bench.ipynb #a3fd4b5b
 def cpu_peak_reset() -> int:
     "Reset the process's peak resident set where Linux allows it; returns the resident bytes now (the base of `cpu_peak_bytes`)."
-    import gc, ctypes
     gc.collect()
     try: ctypes.CDLL('libc.so.6').malloc_trim(0)             # give freed heap back, so RSS counts live memory only
     except (OSError, AttributeError): pass
@@ -337,11 +355,14 @@ def cpu_peak_reset() -> int:
     rss = _proc_status_kib('VmRSS')
     return rss * 1024 if rss is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
+
+# %% ../nbs/19_bench.ipynb #fac2cbe6
 def cpu_peak_bytes(base:int) -> int:
     "Peak resident bytes since `cpu_peak_reset()` above its `base` (`ru_maxrss` when /proc is missing)."
     hwm = _proc_status_kib('VmHWM')
     peak = hwm * 1024 if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
     return max(0, peak - base)
+
 
 # %% ../nbs/19_bench.ipynb #4cfea039
 def measure(workload:str, preset:str, batch:int, mode:Mode, device, warmup:int=3, iters:int=10,
@@ -369,7 +390,7 @@ def measure(workload:str, preset:str, batch:int, mode:Mode, device, warmup:int=3
         finally:
             step = None                                           # free the model before the next workload
         if oom:                                                   # out of the except block, so its frames are freed
-            import gc; gc.collect(); torch.cuda.empty_cache()
+            gc.collect(); torch.cuda.empty_cache()
             if workload not in ('dit_train', 'sit_train', 'mlm_train') or (micro or batch) <= 1:
                 return {**row, 'error': f'out of memory at batch {micro or batch}'}
             micro = (micro or batch) // 2                          # accumulate smaller micro-batches
@@ -389,7 +410,6 @@ SUITES = ('tiny', 'paper')
 def suite_specs(suite:str='tiny', device='cpu', workloads=None, sizes=None, batch:int|None=None,
                 compile:bool=False, precision:str='auto') -> list[dict]:
     "The (workload, preset, batch, mode, options) list a suite measures, filtered by workload names and model sizes."
-    from usp_nb.vae import small_vae_config
     choice('suite', suite, SUITES)
     workloads = list(WORKLOADS) if workloads in (None, 'all') else [w.strip() for w in (workloads.split(',') if isinstance(workloads, str) else workloads)]
     for w in workloads: choice('workload', w, WORKLOADS)
@@ -419,8 +439,13 @@ def suite_specs(suite:str='tiny', device='cpu', workloads=None, sizes=None, batc
 
 # %% ../nbs/19_bench.ipynb #feb594dd
 def _fmt(v, f): return 'n/a' if v is None else format(v, f)
+
+
+# %% ../nbs/19_bench.ipynb #3b4f3d1c
 def _num(v): return f'{v:.1f}' if v >= 10 else f'{v:.3g}'      # 1234.5, 12.3, 0.296
 
+
+# %% ../nbs/19_bench.ipynb #3a25b947
 def results_table(results:list[dict]) -> str:
     "A markdown table of result rows, with the speed-up over the baseline of the same workload and model."
     base = {(r['workload'], r['preset']): r.get('images_per_s') for r in results if r['mode'] == 'baseline'}
@@ -438,11 +463,15 @@ def results_table(results:list[dict]) -> str:
                     f"{r['peak_mem_mib']:.0f} | {_fmt(b and r['images_per_s'] / b, '.2f')}{'x' if b else ''} | {_fmt(r['host_syncs'], 'd')} |")
     return '\n'.join([head] + rows)
 
+
+# %% ../nbs/19_bench.ipynb #2472d2a1
 def _best(results, workload, preset, prefix='fast'):
     rows = [r for r in results if r['workload'] == workload and r['preset'] == preset and 'error' not in r
             and r['mode'].startswith(prefix) and 'online' not in r['mode']]
     return max(rows, key=lambda r: r['images_per_s'], default=None)
 
+
+# %% ../nbs/19_bench.ipynb #2a2f0b65
 def check_targets(results:list[dict]) -> list[str]:
     "The issue's targets as PASS/FAIL lines (n/a when a row is missing): DiT-XL/2 MFU >= 40% and >= 3x fp32 eager; MLM XL/2 cached >= 3x online VAE."
     lines = []
@@ -463,6 +492,7 @@ def check_targets(results:list[dict]) -> list[str]:
         lines.append(f"MLM XL/2 from cached latents >= 3x the online-VAE baseline: {'PASS' if x >= 3 else 'FAIL'} ({x:.2f}x, mode {cached['mode']})")
     return lines
 
+
 # %% ../nbs/19_bench.ipynb #fedd0d2e
 def _cpu_name() -> str:
     try:
@@ -471,11 +501,12 @@ def _cpu_name() -> str:
     except OSError: pass
     return platform.processor() or platform.machine()
 
+
+# %% ../nbs/19_bench.ipynb #1b7513f8
 def run_benchmark(device:str='cpu', suite:str|None=None, workloads=None, sizes=None, batch:int|None=None,
                   warmup:int|None=None, iters:int|None=None, compile:bool=False, precision:str='auto',
                   tf32:bool=True, out=None, log=print) -> dict:
     "Measure a suite (default: 'tiny' on a CPU, 'paper' on a GPU); returns {meta, results, targets, table} and writes it as JSON to `out`."
-    from usp_nb.core import git_commit
     device = get_device(device)
     cuda = device.type == 'cuda'
     suite = suite or ('paper' if cuda else 'tiny')
@@ -514,6 +545,7 @@ def run_benchmark(device:str='cpu', suite:str|None=None, workloads=None, sizes=N
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(json.dumps(report, indent=1))
     return report
+
 
 # %% ../nbs/19_bench.ipynb #ef374125
 def merge_reports(paths) -> dict:

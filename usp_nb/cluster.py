@@ -13,6 +13,12 @@ import submitit
 
 from .core import (Config, ConfigError, check, choice, RunDir, save_checkpoint, load_checkpoint, init_distributed,
                          seed_everything, atomic_write_text, file_lock)
+import hashlib
+import torch.distributed as dist
+import ipywidgets as W
+import html
+import threading
+
 
 # %% auto #0
 __all__ = ['EXECUTORS', 'RUN_DIR_FIELDS', 'FINAL_STATES', 'ClusterConfig', 'ToyConfig', 'weights_sha256', 'toy_stage',
@@ -93,7 +99,6 @@ class ToyConfig(Config):
 
 def weights_sha256(model:torch.nn.Module) -> str:
     "SHA-256 over a model's parameters and buffers (names, shapes and bytes), for exact comparisons across processes."
-    import hashlib
     h = hashlib.sha256()
     for k, v in sorted(model.state_dict().items()):
         h.update(k.encode()); h.update(str(tuple(v.shape)).encode()); h.update(v.detach().cpu().contiguous().numpy().tobytes())
@@ -109,7 +114,6 @@ def _toy_batch(cfg:ToyConfig, step:int, rank:int, world:int):
 
 def toy_stage(cfg:ToyConfig) -> dict:
     "Train the toy MLP in `cfg.run_dir`, resuming from its newest checkpoint; data-parallel over SLURM/torchrun tasks."
-    import torch.distributed as dist
     check(cfg.batch_size % max(int(os.environ.get('WORLD_SIZE', os.environ.get('SLURM_NTASKS', 1))), 1) == 0,
           f'batch_size={cfg.batch_size} must divide evenly over the tasks')
     info, dev = init_distributed('cpu')
@@ -238,6 +242,8 @@ def _scontrol_state(job_id) -> str|None:
     m = re.search(r'\bJobState=(\w+)', out.stdout) if out.returncode == 0 else None
     return m.group(1) if m else None
 
+
+# %% ../nbs/15_cluster.ipynb #19c70db3
 def _result_outcome(job) -> str|None:
     "'success' or 'error' from the job's result file, None while there is none."
     p = job.paths.result_pickle
@@ -245,6 +251,8 @@ def _result_outcome(job) -> str|None:
     try: return submitit.core.utils.pickle_load(p)[0]
     except Exception: return None
 
+
+# %% ../nbs/15_cluster.ipynb #d99c50f7
 def job_state(job) -> str:
     "The scheduler's state of `job` in capitals (COMPLETED, RUNNING, PENDING, FAILED, ...)."
     if isinstance(job, submitit.SlurmJob):
@@ -258,14 +266,20 @@ def job_state(job) -> str:
     if st == 'FINISHED' and _result_outcome(job) == 'error': st = 'FAILED'
     return st
 
+
+# %% ../nbs/15_cluster.ipynb #45be0626
 def _is_final(job, st:str) -> bool:
     if st in FINAL_STATES: return True
     return not isinstance(job, submitit.SlurmJob) and st.startswith('NO PROCESS')
 
+
+# %% ../nbs/15_cluster.ipynb #7ba5547d
 def _as_shown(line:str) -> str:
     "A line as a terminal leaves it: the text after its last carriage return (a progress bar's last state)."
     return next((s for s in reversed(line.split('\r')) if s.strip()), '')
 
+
+# %% ../nbs/15_cluster.ipynb #cf4b55aa
 def log_tail(job, lines:int=20) -> str:
     "The last `lines` lines of a job's stdout and stderr (task 0), progress bars redrawn with \\r in their last state."
     out = []
@@ -273,6 +287,8 @@ def log_tail(job, lines:int=20) -> str:
         if text: out.append(f'--- {name} ---\n' + '\n'.join(_as_shown(l) for l in text.rstrip().split('\n')[-lines:]))
     return '\n'.join(out)
 
+
+# %% ../nbs/15_cluster.ipynb #1316fe4c
 def _slurm_reason(job) -> str:
     "SLURM's own account of a waiting job (state, reason, node states), or '' outside SLURM."
     if not isinstance(job, submitit.SlurmJob): return ''
@@ -283,6 +299,8 @@ def _slurm_reason(job) -> str:
         return f' ({q}; node: {n}; queue: {jobs})'
     except Exception as e: return f' (squeue/sinfo failed: {e})'
 
+
+# %% ../nbs/15_cluster.ipynb #ae8a3eb4
 def wait_jobs(jobs:list, timeout_s:float=600, poll_s:float=1.0) -> list[str]:
     "Wait until every job has ended; return their final states, or raise `TimeoutError` with their logs."
     deadline = time.time() + timeout_s
@@ -296,6 +314,8 @@ def wait_jobs(jobs:list, timeout_s:float=600, poll_s:float=1.0) -> list[str]:
                                f'job.cancel() or scancel, or wait longer.\n{detail}')
         time.sleep(poll_s)
 
+
+# %% ../nbs/15_cluster.ipynb #32399aef
 def job_result(job, timeout_s:float=600):
     "Wait for `job` and return its result; a failed job raises with its traceback, one killed without result says so."
     if isinstance(job, submitit.DebugJob): return job.result()
@@ -303,6 +323,7 @@ def job_result(job, timeout_s:float=600):
     if _result_outcome(job) is None:
         raise submitit.core.utils.UncompletedJobError(f'job {job.job_id} ended {st} without a result; its log:\n{log_tail(job)}')
     return job.result()
+
 
 # %% ../nbs/15_cluster.ipynb #96bae032
 def attach(run_dir) -> list:
@@ -384,7 +405,6 @@ def format_status(st:dict) -> str:
 class JobMonitor:
     "A JupyterLab panel for a run directory's newest job: state, last metrics, log tail, Refresh and Cancel."
     def __init__(self, run_dir, every_s:float|None=None, log_lines:int=8):
-        import ipywidgets as W
         self.run_dir, self.log_lines, self._timer = Path(run_dir), log_lines, None
         self.title = W.HTML()
         self.log = W.Textarea(layout=W.Layout(width='100%', height='12em'), disabled=True)
@@ -398,7 +418,6 @@ class JobMonitor:
 
     def refresh(self) -> dict:
         "Read the status again and update the panel."
-        import html
         self.status = job_status(self.run_dir, self.log_lines)
         s, m = self.status, self.status['last_metrics'] or {}
         self.title.value = (f"<b>{html.escape(s['run_dir'])}</b><br>job {s['job_id']} ({s['executor']}): <b>{s['state']}</b>"
@@ -415,7 +434,6 @@ class JobMonitor:
 
     def start(self, every_s:float=10.0):
         "Refresh every `every_s` seconds until the job ends (or `stop()`)."
-        import threading
         def tick():
             st = self.refresh()
             if st['state'] not in FINAL_STATES and self._timer is not None: self.start(every_s)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #ab07811a
 from __future__ import annotations
-import collections, dataclasses, errno, json, os, random, socket, sys, hashlib, shutil, subprocess, contextlib, fcntl, time, argparse, warnings, math, typing, types, traceback, ast, inspect, io, textwrap, tokenize
+import collections, dataclasses, importlib.util, errno, json, os, random, socket, sys, hashlib, shutil, subprocess, contextlib, fcntl, time, argparse, warnings, math, typing, types, traceback, ast, inspect, io, textwrap, tokenize
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any
@@ -14,16 +14,20 @@ import torch
 import torch.distributed as dist
 from safetensors.torch import save_file, load_file
 from tqdm.std import tqdm as _tqdm
+from . import __version__
+from tqdm.auto import tqdm
+
 
 # %% auto #0
-__all__ = ['CPU_PARAM_LIMIT', 'PRECISIONS', 'SAFE_GLOBALS', 'ConfigError', 'DataError', 'CheckpointError', 'check', 'Config',
-           'choice', 'atomic_path', 'atomic_write_text', 'CLIError', 'parse_bool', 'flag_value', 'field_default',
-           'config_parser', 'parse_config_args', 'config_argv', 'run_config_cli', 'refuse_large_on_cpu',
-           'seed_everything', 'rng_state', 'set_rng_state', 'get_device', 'available_cores', 'resolve_precision',
-           'autocast', 'set_tf32', 'count_host_reads', 'DistInfo', 'dist_info_from_env', 'init_distributed',
-           'cache_dir', 'file_lock', 'build_once', 'git_commit', 'sha256_file', 'RunDirBusy', 'RunLock', 'RunDir',
-           'prune_checkpoint', 'save_checkpoint', 'load_checkpoint', 'hold_run_dir', 'check_resume', 'record_changes',
-           'run_stage', 'safe_torch_load', 'progress_kind', 'LogProgress', 'progress']
+__all__ = ['CPU_PARAM_LIMIT', 'PRECISIONS', 'ASSETS_DIR', 'ASSET_RECORD', 'SAFE_GLOBALS', 'ConfigError', 'DataError',
+           'CheckpointError', 'check', 'Config', 'choice', 'atomic_path', 'atomic_write_text', 'CLIError', 'parse_bool',
+           'flag_value', 'field_default', 'config_parser', 'parse_config_args', 'config_argv', 'run_config_cli',
+           'refuse_large_on_cpu', 'seed_everything', 'rng_state', 'set_rng_state', 'randn', 'get_device',
+           'available_cores', 'resolve_precision', 'autocast', 'to_device', 'set_tf32', 'count_host_reads', 'DistInfo',
+           'dist_info_from_env', 'init_distributed', 'cache_dir', 'file_lock', 'build_once', 'git_commit',
+           'sha256_file', 'packaged_asset', 'RunDirBusy', 'RunLock', 'RunDir', 'prune_checkpoint', 'save_checkpoint',
+           'load_checkpoint', 'hold_run_dir', 'check_resume', 'record_changes', 'run_stage', 'safe_torch_load',
+           'progress_kind', 'LogProgress', 'progress']
 
 # %% ../nbs/00_core.ipynb #4ade3bba
 class ConfigError(ValueError):
@@ -96,6 +100,8 @@ def atomic_write_text(path, text:str):
 class CLIError(ConfigError):
     "A command-line word that does not parse; the message names the flag and what it accepts."
 
+
+# %% ../nbs/00_core.ipynb #a767c413
 _BOOL_WORDS = {'true': True, 'yes': True, '1': True, 'false': False, 'no': False, '0': False}
 
 def parse_bool(s) -> bool:
@@ -105,6 +111,8 @@ def parse_bool(s) -> bool:
     if v is None: raise argparse.ArgumentTypeError(f'{s!r} is not a boolean; use true/false, yes/no or 1/0')
     return v
 
+
+# %% ../nbs/00_core.ipynb #9098a850
 def flag_value(v) -> list[str]:
     "The command-line words that give a flag the value `v` (what its parser reads back as `v`)."
     if v is None: return ['none']
@@ -112,12 +120,16 @@ def flag_value(v) -> list[str]:
     if isinstance(v, (tuple, list)): return [w for x in v for w in flag_value(x)]
     return [str(v)]
 
+
+# %% ../nbs/00_core.ipynb #6ed04f34
 def _optional(conv):
     "`conv`, with the word 'none' read as None."
     def parse(s): return None if str(s).strip().lower() == 'none' else conv(s)
     parse.__name__ = f'{getattr(conv, "__name__", "value")} (or none)'    # argparse names the type in its messages
     return parse
 
+
+# %% ../nbs/00_core.ipynb #aacb8fe1
 def _flag_spec(tp,        # the field's (evaluated) annotation
                default,   # the field's default (sets the element type and count of a bare `tuple`)
               ) -> dict:  # add_argument keywords: type, nargs, metavar
@@ -137,12 +149,16 @@ def _flag_spec(tp,        # the field's (evaluated) annotation
     check(tp in (int, float, str, Path), f'a field of type {tp} has no command-line form; use int, float, str, bool, a tuple or X|None')
     return dict(type=tp, metavar=tp.__name__.upper())
 
+
+# %% ../nbs/00_core.ipynb #99572abc
 def field_default(f:dataclasses.Field):
     "The default of a dataclass field (its factory's value), or `dataclasses.MISSING`."
     if f.default is not dataclasses.MISSING: return f.default
     if f.default_factory is not dataclasses.MISSING: return f.default_factory()
     return dataclasses.MISSING
 
+
+# %% ../nbs/00_core.ipynb #9c8b40b1
 def _field_docs(cls) -> dict:
     "The trailing comment of every field of `cls`, read from the class's source ({} where there is none, as for a class defined in a notebook)."
     try: src = textwrap.dedent(inspect.getsource(cls))
@@ -150,6 +166,7 @@ def _field_docs(cls) -> dict:
     notes = {t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type == tokenize.COMMENT}
     body = ast.parse(src).body[0].body
     return {n.target.id: notes[n.lineno] for n in body if isinstance(n, ast.AnnAssign) and n.lineno in notes}
+
 
 # %% ../nbs/00_core.ipynb #c061e7fa
 class _Parser(argparse.ArgumentParser):
@@ -255,6 +272,12 @@ def set_rng_state(st:dict):
     torch.set_rng_state(st['torch'])
     if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
 
+def randn(shape, generator=None, device=None, dtype=torch.float32) -> torch.Tensor:
+    "Standard normal noise drawn on `generator`'s device (so a CPU generator also seeds CUDA runs), then moved to `device`."
+    gen_dev = generator.device if generator is not None else device
+    return torch.randn(shape, generator=generator, device=gen_dev, dtype=dtype).to(device)
+
+
 # %% ../nbs/00_core.ipynb #d4e2f4be
 PRECISIONS = ('auto', 'fp32', 'bf16', 'fp16')
 
@@ -282,6 +305,11 @@ def autocast(device, precision:str):
     dtype = torch.bfloat16 if precision == 'bf16' else torch.float16
     return torch.autocast(torch.device(device).type, dtype=dtype)
 
+def to_device(x:torch.Tensor, device) -> torch.Tensor:
+    "`x` on `device`; a CPU tensor bound for a GPU goes through pinned memory with a non-blocking copy (no host sync)."
+    device = torch.device(device)
+    if device.type != 'cuda' or x.device.type != 'cpu': return x.to(device)
+    return (x if x.is_pinned() else x.pin_memory()).to(device, non_blocking=True)
 
 
 # %% ../nbs/00_core.ipynb #6c3ded94
@@ -338,7 +366,6 @@ def dist_info_from_env(env=None) -> DistInfo:
 
 def init_distributed(device:str='auto', port:int|None=None) -> tuple[DistInfo, torch.device]:
     "Join the process group when the environment describes more than one process; returns (info, device)."
-    import torch.distributed as dist
     info = dist_info_from_env()
     dev = get_device(device)
     if dev.type == 'cuda' and info.enabled:
@@ -348,7 +375,7 @@ def init_distributed(device:str='auto', port:int|None=None) -> tuple[DistInfo, t
         if 'MASTER_PORT' not in os.environ:
             jid = int(os.environ.get('SLURM_JOB_ID', 0))
             os.environ['MASTER_PORT'] = str(port or 20000 + jid % 20000)
-        dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo', rank=info.rank, world_size=info.world_size)
+        dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo', rank=info.rank, world_size=info.world_size, device_id=dev if dev.type == 'cuda' else None)   # NCCL: bound to this rank's GPU at once
     return info, dev
 
 # %% ../nbs/00_core.ipynb #5f725987
@@ -357,6 +384,8 @@ def cache_dir() -> Path:
     p = Path(os.environ.get('USP_NB_CACHE', Path.home()/'.cache'/'usp_nb')); p.mkdir(parents=True, exist_ok=True)
     return p
 
+
+# %% ../nbs/00_core.ipynb #9c57e9a1
 @contextlib.contextmanager
 def file_lock(path):
     "An exclusive inter-process lock held on `path` (created if missing)."
@@ -366,6 +395,8 @@ def file_lock(path):
         try: yield
         finally: fcntl.flock(f, fcntl.LOCK_UN)
 
+
+# %% ../nbs/00_core.ipynb #bf1e41a5
 def build_once(path,             # the folder to build
                build,            # `build(path)` writes the folder (atomically, ending with `marker`)
                marker:str,       # the file whose presence means "built"
@@ -381,12 +412,16 @@ def build_once(path,             # the folder to build
             check((path/marker).exists(), f'building {what} into {path} did not write {marker}; delete {path} and retry')
     return path
 
+
+# %% ../nbs/00_core.ipynb #cac472b7
 def git_commit(path=None) -> str|None:
     "The git commit of the checkout that holds this package, or None."
     path = Path(path or Path(__file__).parent)
     try: return subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=path, capture_output=True, text=True, check=True).stdout.strip()
     except Exception: return None
 
+
+# %% ../nbs/00_core.ipynb #6a3051a4
 def sha256_file(path, chunk:int=1<<20) -> str:
     "Hex SHA-256 of a file."
     h = hashlib.sha256()
@@ -394,10 +429,29 @@ def sha256_file(path, chunk:int=1<<20) -> str:
         while b := f.read(chunk): h.update(b)
     return h.hexdigest()
 
+
+# %% ../nbs/00_core.ipynb #661e05cc
+ASSETS_DIR = Path(importlib.util.find_spec('usp_nb').origin).parent/'assets'   # small built-in files that ship in the package
+ASSET_RECORD = 'assets.json'                                                       # name -> {files: {file: sha256}, built_by}
+
+def packaged_asset(name:str, root=None) -> Path|None:
+    "The folder of built-in asset `name` shipped in the package (`root`: another assets folder), its files checked against their recorded sha256; None when it is not shipped."
+    root = Path(root) if root is not None else ASSETS_DIR
+    rec = json.loads((root/ASSET_RECORD).read_text()) if (root/ASSET_RECORD).exists() else {}
+    if name not in rec: return None
+    d = root/name
+    for f, digest in rec[name]['files'].items():
+        check((d/f).exists() and sha256_file(d/f) == digest, f'the packaged file {d/f} does not match its recorded sha256 ({digest[:16]}...): '
+              'reinstall usp_nb, or rebuild the assets with `usp_assets --rebuild`', DataError)
+    return d
+
+
 # %% ../nbs/00_core.ipynb #cb5f6fd8
 class RunDirBusy(ConfigError):
     "Another process is writing this run directory (or sample folder)."
 
+
+# %% ../nbs/00_core.ipynb #c64b676b
 class RunLock:
     "One writer per directory: an exclusive `flock` on `<dir>/.lock`, released by the OS when the holder exits or dies; the file names the holder."
     def __init__(self, folder, what:str='a run'): self.folder, self.what, self.fd = Path(folder), what, None
@@ -430,6 +484,8 @@ class RunLock:
     def __enter__(self): return self if self.fd is not None else self.acquire()   # `with hold_run_dir(...)`: already held
     def __exit__(self, *exc): self.release()
 
+
+# %% ../nbs/00_core.ipynb #376ad691
 def _write_error(e:OSError, where, doing:str) -> str:
     "One sentence for a failed write: full disk, read-only or not permitted, or the OS's own words."
     if e.errno == errno.ENOSPC:
@@ -438,6 +494,7 @@ def _write_error(e:OSError, where, doing:str) -> str:
     if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return f'cannot {doing} in {where}: {os.strerror(e.errno).lower()}; choose a writable directory or fix its permissions'
     return f'cannot {doing} in {where} ({type(e).__name__}: {e})'
+
 
 # %% ../nbs/00_core.ipynb #f1160cb9
 class RunDir:
@@ -454,7 +511,6 @@ class RunDir:
 
     def write_config(self, cfg, stage:str):
         "Save `cfg` with the stage name, package version and git commit."
-        from usp_nb import __version__
         d = {'stage': stage, 'config': cfg.to_dict(), 'version': __version__, 'git_commit': git_commit(), 'written': time.strftime('%Y-%m-%dT%H:%M:%S')}
         atomic_write_text(self.config_path, json.dumps(d, indent=2))
 
@@ -500,17 +556,25 @@ class RunDir:
 # %% ../nbs/00_core.ipynb #80278027
 def _state_dict(m): return m.state_dict() if isinstance(m, torch.nn.Module) else m
 
+
+# %% ../nbs/00_core.ipynb #65c7ab64
 def _plain(sd:dict) -> dict:
     "Detached, contiguous CPU copies (safetensors refuses shared or non-contiguous storage)."
     return {k: v.detach().to('cpu').contiguous().clone() for k, v in sd.items()}
 
+
+# %% ../nbs/00_core.ipynb #ba488078
 def _complete(p:Path) -> bool: return (p/'meta.json').exists()
 
+
+# %% ../nbs/00_core.ipynb #460bf3f5
 def prune_checkpoint(p:Path):
     "Remove a checkpoint folder so that it is never listed without its files: its marker `meta.json` goes first."
     (p/'meta.json').unlink(missing_ok=True)
     shutil.rmtree(p, ignore_errors=True)
 
+
+# %% ../nbs/00_core.ipynb #c6dcc7cb
 def save_checkpoint(ckpt_dir, step:int, models:dict, state:dict|None=None, meta:dict|None=None,
                     keep_last:int|None=None, keep_steps=()) -> Path:
     "Write `models` (name -> module or state dict) as safetensors and `state` with torch.save, atomically; keep the last `keep_last`."
@@ -541,11 +605,15 @@ def save_checkpoint(ckpt_dir, step:int, models:dict, state:dict|None=None, meta:
             if int(p.name.split('-')[1]) not in set(keep_steps): prune_checkpoint(p)
     return final
 
+
+# %% ../nbs/00_core.ipynb #749d2cca
 def _read_error(path:Path, e:Exception) -> CheckpointError:
     detail = ' '.join(l.strip() for l in str(e).splitlines() if l.strip() and 'weights_only' not in l)[:160]
     return CheckpointError(f'checkpoint file {path} cannot be read ({type(e).__name__}{": " + detail if detail else ""}); it is damaged '
                            f'or not a usp_nb checkpoint: delete the folder {path.parent.name} to resume from the one before it')
 
+
+# %% ../nbs/00_core.ipynb #e1269de6
 def load_checkpoint(path, verify:bool=True, map_location='cpu') -> dict:
     "Load a checkpoint folder: `{'models': {name: state_dict}, 'state': dict, 'meta': dict}`; never unpickles code."
     path = Path(path)
@@ -567,6 +635,7 @@ def load_checkpoint(path, verify:bool=True, map_location='cpu') -> dict:
     except Exception as e: raise _read_error(path/'state.pt', e) from None
     return {'models': models, 'state': state, 'meta': meta}
 
+
 # %% ../nbs/00_core.ipynb #b9ea8dbf
 def hold_run_dir(run:RunDir, what:str, info=None, device='cpu'):
     "Make this job the only writer of `run` (the main rank locks it, every rank learns the outcome) and remove what killed writers left behind."
@@ -582,6 +651,8 @@ def hold_run_dir(run:RunDir, what:str, info=None, device='cpu'):
     if err: raise RunDirBusy(err) if 'in use by' in err else ConfigError(err)
     return lock if lock is not None else contextlib.nullcontext()      # other ranks: nothing to hold
 
+
+# %% ../nbs/00_core.ipynb #390a6c0f
 def check_resume(run:RunDir, cfg, free:tuple=(), allow_changes:bool|None=None) -> dict:
     "A resumed run must be the run its directory records: settings outside `free` must match config.json, unless `allow_changes` (default: the config's own). Returns the allowed changes {name: (recorded, now)}."
     if not run.config_path.exists(): return {}
@@ -595,6 +666,8 @@ def check_resume(run:RunDir, cfg, free:tuple=(), allow_changes:bool|None=None) -
           'run_dir, or pass allow_changes=True (--allow_changes true) to resume with these settings (the change is recorded)', ConfigError)
     return diff
 
+
+# %% ../nbs/00_core.ipynb #402a1742
 def record_changes(run:RunDir, cfg, changes:dict):
     "After a resumed run with `allow_changes` has run: config.json takes the new settings and lists the change under `changes`."
     if not changes: return
@@ -603,6 +676,8 @@ def record_changes(run:RunDir, cfg, changes:dict):
     rec['config'] = cfg.to_dict()
     atomic_write_text(run.config_path, json.dumps(rec, indent=2, default=str))
 
+
+# %% ../nbs/00_core.ipynb #3155c394
 def run_stage(body,                # `body(cfg, info, device, run) -> result`: the stage's own work
               cfg,                 # the stage's config (with `run_dir` and `device`)
               what:str,            # who holds the directory, for a second writer's message ('usp_pretrain usp-vit-b/2')
@@ -618,6 +693,7 @@ def run_stage(body,                # `body(cfg, info, device, run) -> result`: t
         out = body(cfg, info, device, run)
         if info.is_main: record_changes(run, cfg, changes)
         return out
+
 
 # %% ../nbs/00_core.ipynb #05c59bd8
 SAFE_GLOBALS = [argparse.Namespace]
@@ -646,12 +722,16 @@ def _in_notebook() -> bool:
     try: return ip is not None and 'IPKernelApp' in ip.get_ipython().config
     except Exception: return False
 
+
+# %% ../nbs/00_core.ipynb #917cf2a9
 def progress_kind(file=None) -> str:
     "'notebook' in a Jupyter kernel, 'terminal' when `file` (default: stderr) is one, else 'log' (a file or pipe, e.g. SLURM's .err)."
     if _in_notebook(): return 'notebook'
     try: return 'terminal' if (file or sys.stderr).isatty() else 'log'
     except (AttributeError, ValueError): return 'log'
 
+
+# %% ../nbs/00_core.ipynb #0a9b6cfc
 class _Lines:
     "The file under a `LogProgress`: whole lines only (no carriage returns, no blank line after a finished bar)."
     def __init__(self, f): self.f, self.at_start = f, True
@@ -661,6 +741,8 @@ class _Lines:
         self.f.write(s); self.at_start = s.endswith('\n')
     def flush(self): getattr(self.f, 'flush', lambda: None)()
 
+
+# %% ../nbs/00_core.ipynb #ba53a5b3
 class LogProgress(_tqdm):
     "tqdm for logs: a plain line at the start, when `every_s` seconds have passed or another `every_frac` of the total is done, and at the end."
     def __init__(self, *args, every_s:float=30.0, every_frac:float=0.1, **kw):
@@ -684,12 +766,14 @@ class LogProgress(_tqdm):
         self.fp.write(self.__str__() + '\n'); self.fp.flush()
         return True
 
+
+# %% ../nbs/00_core.ipynb #f3f08e3b
 def progress(it=None, rank:int=0,
              every_s:float=30.0,   # in a log: seconds between lines (and a line each tenth of the total)
              **kw):                # tqdm's arguments (total, desc, disable, file, ...)
     "A progress bar for the place it is shown in (`progress_kind`); silent off the main rank or when `$USP_NB_QUIET` is set."
     disable = bool(kw.pop('disable', False)) or rank != 0 or bool(os.environ.get('USP_NB_QUIET'))   # popped first: `or` must not skip it
     if progress_kind(kw.get('file')) == 'log': return LogProgress(it, disable=disable, every_s=every_s, **kw)
-    from tqdm.auto import tqdm
     kw.setdefault('dynamic_ncols', True)
     return tqdm(it, disable=disable, **kw)
+

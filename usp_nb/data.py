@@ -14,13 +14,15 @@ from torch.utils.data import Dataset
 from PIL import Image, UnidentifiedImageError
 import torchvision.transforms.v2 as T
 from torchvision.transforms import InterpolationMode
-
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
 from .core import DataError, check, choice, cache_dir, file_lock, available_cores
+
 
 # %% auto #0
 __all__ = ['CLASS_NAMES', 'IMAGE_EXTS', 'render_shape', 'render_workers', 'builtin_shapes_arrays', 'builtin_split',
            'BuiltinShapes', 'to_unit_range', 'usp_pretrain_transform', 'adm_center_crop', 'center_crop_transform',
-           'ImageFolderDataset', 'write_image_folder']
+           'ImageFolderDataset', 'write_image_folder', 'image_grid', 'ShardedEpochs']
 
 # %% ../nbs/01_data.ipynb #504b512d
 CLASS_NAMES = ('circle', 'square', 'triangle', 'star', 'ring', 'plus', 'hexagon', 'crescent', 'diamond', 'heart')
@@ -32,12 +34,16 @@ def _polygon(u, v, n:int, r=1.0):
     a = (ang % sector) - sector/2
     return np.hypot(u, v) * np.cos(a) <= r*np.cos(np.pi/n)
 
+
+# %% ../nbs/01_data.ipynb #0caa9693
 def _star(u, v, points:int=5, r_out=1.0, r_in=0.45):
     "Inside a star: radius oscillates linearly between r_in and r_out in angle."
     ang = np.arctan2(u, v) % (2*np.pi/points) / (2*np.pi/points)   # 0..1 within each spike
     tri = np.abs(ang - 0.5)*2                                       # 1 at the tips, 0 between them
     return np.hypot(u, v) <= r_in + (r_out - r_in)*tri**1.6
 
+
+# %% ../nbs/01_data.ipynb #183f9ae8
 def _shape_mask(cls:int, u, v):
     "Boolean mask of class `cls` in unit coordinates (shape fits in radius ~1)."
     r = np.hypot(u, v)
@@ -55,6 +61,8 @@ def _shape_mask(cls:int, u, v):
         return (x**2 + y**2 - 1)**3 - x**2 * y**3 <= 0
     raise ValueError(cls)
 
+
+# %% ../nbs/01_data.ipynb #591d07c0
 _ROT_RANGE = {1: 15, 8: 15, 5: 15, 2: 20, 3: 20, 6: 10, 9: 20, 7: 180, 0: 180, 4: 180}  # degrees, +-
 
 def _hsv_to_rgb(h, s, v):
@@ -62,6 +70,8 @@ def _hsv_to_rgb(h, s, v):
     p, q, t = v*(1-s), v*(1-f*s), v*(1-(1-f)*s)
     return np.array([(v,t,p), (q,v,p), (p,v,t), (p,q,v), (t,p,v), (v,p,q)][i])
 
+
+# %% ../nbs/01_data.ipynb #f20fbc92
 def _background(rng, ss:int, base, yy, xx):
     "A textured background: gradient, stripes, checks or blotches in a colour near `base`."
     kind = rng.integers(4)
@@ -82,6 +92,8 @@ def _background(rng, ss:int, base, yy, xx):
     w = np.clip(w, 0, 1)[..., None]
     return base*(1 - w) + alt*w
 
+
+# %% ../nbs/01_data.ipynb #28d477c9
 def render_shape(cls:int, rng:np.random.Generator, size:int=32, ss:int=4) -> np.ndarray:
     "Render one image of class `cls` as uint8 (size, size, 3), using randomness from `rng`."
     n = size*ss
@@ -101,6 +113,7 @@ def render_shape(cls:int, rng:np.random.Generator, size:int=32, ss:int=4) -> np.
     img = np.where(m, np.clip(fg*shade, 0, 1), img)
     img = img.reshape(size, ss, size, ss, 3).mean((1, 3))             # anti-alias: average ss x ss
     return (np.clip(img, 0, 1)*255 + 0.5).astype(np.uint8)
+
 
 # %% ../nbs/01_data.ipynb #77cddf9c
 def _render_range(labels:np.ndarray, seed:int, size:int, start:int, stop:int) -> np.ndarray:
@@ -122,8 +135,6 @@ def builtin_shapes_arrays(n:int, size:int=32, seed:int=0, cache:bool=True, worke
     w = min(n, workers or render_workers(n)) if hasattr(os, 'fork') else 1   # workers are forked (POSIX only)
     if w == 1: images = _render_range(labels, seed, size, 0, n)
     else:                                                              # numpy-only children, forked like DataLoader workers
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
         cuts = np.linspace(0, n, w + 1).astype(int)
         with ProcessPoolExecutor(w, mp_context=mp.get_context('fork')) as ex:
             images = np.concatenate(list(ex.map(_render_range, [labels]*w, [seed]*w, [size]*w, cuts[:-1], cuts[1:])))
@@ -197,6 +208,8 @@ def _to_8bit(im:Image.Image) -> Image.Image:
     if im.mode.startswith('I;16') or a.max() > 255: a = a / 257                 # 65535 -> 255
     return Image.fromarray(np.clip(a.round(), 0, 255).astype(np.uint8))
 
+
+# %% ../nbs/01_data.ipynb #e41edebc
 def _open_rgb(path) -> Image.Image:
     try:
         with Image.open(path) as im: return _to_8bit(im).convert('RGB')
@@ -204,6 +217,8 @@ def _open_rgb(path) -> Image.Image:
         raise DataError(f'{path}: cannot decode this image ({type(e).__name__}: {e}); delete or replace the file, '
                         'or pass on_bad="skip" to check every file when the folder is scanned and skip unreadable ones') from None
 
+
+# %% ../nbs/01_data.ipynb #d7153040
 def _list_files(folder:str) -> list[tuple[str, ...]]:
     "Every file under `folder` as path parts relative to it, sorted as `sorted(Path(folder).rglob('*'))` sorts them; one `scandir` per directory."
     out, stack = [], [()]
@@ -216,6 +231,8 @@ def _list_files(folder:str) -> list[tuple[str, ...]]:
     out.sort()
     return out
 
+
+# %% ../nbs/01_data.ipynb #7fc69ccc
 class ImageFolderDataset(Dataset):
     "Images in `root/<class>/<file>` (`samples`: (path, class index)); bad files raise a `DataError` naming them, or are skipped and counted."
     def __init__(self, root, transform=None, on_bad:str='raise', min_size:int=0, verify:bool=False,
@@ -266,6 +283,8 @@ class ImageFolderDataset(Dataset):
                             'delete or replace the file, or pass verify=True to decode every image at scan time and skip such files too') from None
         return (self.transform(img) if self.transform else to_unit_range(img)), c
 
+
+# %% ../nbs/01_data.ipynb #d714ed9b
 def write_image_folder(images:torch.Tensor, labels:torch.Tensor, root, class_names=CLASS_NAMES) -> Path:
     "Write uint8 images (N, 3, H, W) as PNGs into `root/<class>/<index>.png`."
     root = Path(root)
@@ -273,3 +292,44 @@ def write_image_folder(images:torch.Tensor, labels:torch.Tensor, root, class_nam
         d = root/class_names[int(l)]; d.mkdir(parents=True, exist_ok=True)
         Image.fromarray(im.permute(1, 2, 0).numpy()).save(d/f'{i:06d}.png')
     return root
+
+
+# %% ../nbs/01_data.ipynb #3f054bd3
+def image_grid(images:torch.Tensor, # uint8 (N, 3, H, W)
+               nrow:int=8,          # images per row
+               pad:int=2,           # pixels between images
+              ) -> np.ndarray:      # uint8 (rows*(H+pad)+pad, nrow*(W+pad)+pad, 3)
+    "Tile images into one picture (white padding)."
+    N, _, H, W = images.shape
+    rows = math.ceil(N / nrow)
+    out = np.full((rows * (H + pad) + pad, nrow * (W + pad) + pad, 3), 255, np.uint8)
+    for i, im in enumerate(images.permute(0, 2, 3, 1).cpu().numpy()):     # (H, W, 3) each
+        r, c = divmod(i, nrow)
+        out[pad + r * (H + pad): pad + r * (H + pad) + H, pad + c * (W + pad): pad + c * (W + pad) + W] = im
+    return out
+
+
+# %% ../nbs/01_data.ipynb #ff0edbeb
+class ShardedEpochs:
+    "Rank `rank`'s batches of a dataset of `n` items, epoch after epoch: one permutation per (seed, epoch), every `world_size`-th item from `rank`; the position (epoch, batch) is the resumable state. Loaders subclass it and define `__iter__`."
+    def __init__(self, n:int, batch_size:int, seed:int=0, rank:int=0, world_size:int=1, drop_last:bool=True, shuffle:bool=True):
+        self.n, self.bs, self.seed, self.rank, self.ws, self.drop_last, self.shuffle = n, batch_size, seed, rank, world_size, drop_last, shuffle
+        self.epoch, self.batch = 0, 0
+
+    def __len__(self):
+        per_rank = self.n // self.ws
+        return per_rank // self.bs if self.drop_last else math.ceil(per_rank / self.bs)
+
+    def indices(self, epoch:int) -> torch.Tensor:
+        "This rank's dataset indices for `epoch`, in order."
+        perm = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 100_003 + epoch)) if self.shuffle else torch.arange(self.n)
+        return perm[:(self.n // self.ws) * self.ws][self.rank::self.ws]
+
+    def set_epoch(self, epoch:int): self.epoch, self.batch = epoch, 0
+    def state_dict(self) -> dict: return {'epoch': self.epoch, 'batch': self.batch}
+    def load_state_dict(self, d:dict): self.epoch, self.batch = int(d['epoch']), int(d['batch'])
+
+    def forever(self):
+        "Batches without end, epoch after epoch (for step-based training loops)."
+        while True: yield from self
+

@@ -4,23 +4,38 @@
 
 # %% ../nbs/17_demo.ipynb #a7c08832
 from __future__ import annotations
-import json, math, os, time, shutil
+import argparse, json, math, os, sys, tempfile, time, shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
 from fastcore.script import call_parse
-from .core import Config, check, choice, ConfigError, atomic_write_text, get_device, seed_everything, progress, available_cores
+import matplotlib.pyplot as plt
+from PIL import Image
+import concurrent.futures as cf, multiprocessing as mp
+from .core import Config, check, choice, ConfigError, atomic_write_text, get_device, seed_everything, progress, available_cores, RunDir, ASSETS_DIR, ASSET_RECORD, packaged_asset, sha256_file, DataError
+from .data import builtin_split, image_grid
+from .vae import builtin_vae, psnr, to_uint8, train_small_vae, FrozenVAE, load_autoencoder
+from .latents import builtin_latent_cache
+from .mlm import create_mlm
+from .objective import resolve_objective, SAMPLERS
+from .transfer import load_mlm_checkpoint
+from .pretrain import PretrainConfig, pretrain
+from .train import TrainConfig, train_generator
+from .evaluate import evaluate_samples, evaluate_run_checkpoints, stage_sampler, steps_to_reach, speedup, plot_convergence, train_shapes_classifier
+from .probe import cache_arrays, mlm_features, linear_probe, ridge_probe
+
 
 # %% auto #0
-__all__ = ['DEMO_PRESETS', 'DemoConfig', 'demo_config', 'run_stage', 'side_by_side', 'seed_spread', 'noise_verdict',
-           'write_report', 'run_demo', 'demo_cli']
+__all__ = ['DEMO_PRESETS', 'ASSET_BUILDS', 'DemoConfig', 'demo_config', 'run_stage', 'side_by_side', 'pretrain_builtin',
+           'train_measured', 'evaluate_curve', 'seed_spread', 'noise_verdict', 'write_report', 'run_demo',
+           'build_assets', 'assets_cli', 'demo_cli']
 
 # %% ../nbs/17_demo.ipynb #9e13c956
 DEMO_PRESETS = {
     'fast':    dict(pretrain_steps=200,  pretrain_batch=64, train_steps=200,  eval_every=100, n_eval=256, sample_steps=10,
                     batch_size=32, probe_n=2000, probe_epochs=10, seeds=(0,)),
-    'default': dict(pretrain_steps=700,  train_steps=400,  eval_every=100, n_eval=256, sample_steps=10, seeds=(0, 1)),
+    'default': dict(),                                    # the `DemoConfig` defaults
     'large':   dict(pretrain_steps=3000, train_steps=3000, eval_every=500, n_eval=500, sample_steps=20, seeds=(0, 1)),
     # SiT in the regime where its samples become recognisable on a CPU (see `train`: FD 30 after 2000 steps)
     'long':    dict(model='sit-tiny/2-usp', sampler='ode', cfg_scale=4.0, lr=2e-3, pretrain_steps=4000, train_steps=5000,
@@ -32,23 +47,23 @@ class DemoConfig(Config):
     "Everything `run_demo` does; `demo_config(preset)` fills it from `DEMO_PRESETS`."
     preset: str = 'default'          # the name this config came from ('fast' | 'default' | 'large' | 'long')
     out_dir: str|None = None         # None: runs/demo (default), runs/demo-fast, runs/demo-large
-    seeds: tuple = (0,)              # generator seeds; each gives a paired scratch/USP run
+    seeds: tuple = (0, 1)            # generator seeds; each gives a paired scratch/USP run
     image_size: int = 32             # built-in shapes resolution (the small VAE: factor 4 -> 8x8x4 latents)
     mlm_preset: str = 'usp-vit-tiny/2' # MLM preset (its width/depth match `model`)
     model: str = 'dit-tiny/2-usp'    # generator preset, the same for both runs (affine block norms)
-    pretrain_steps: int = 1500       # MLM optimizer steps
+    pretrain_steps: int = 700        # MLM optimizer steps
     pretrain_batch: int = 128
     pretrain_lr: float = 1.5e-3      # peak lr (warmup then cosine)
     pretrain_warmup: int = 100
-    train_steps: int = 1200          # generator optimizer steps, both runs
+    train_steps: int = 400           # generator optimizer steps, both runs
     batch_size: int = 64
     lr: float = 1e-3                 # constant generator lr
     ema_decay: float = 0.995
     init_num_blocks: int|None = None # transfer only the first N pretrained blocks (None: all)
-    eval_every: int = 200            # generator steps between evaluated checkpoints
-    n_eval: int = 500                # samples per evaluation (class-balanced labels)
+    eval_every: int = 100            # generator steps between evaluated checkpoints
+    n_eval: int = 256                # samples per evaluation (class-balanced labels)
     sampler: str = 'ddim'            # 'ddim' | 'ddpm' for a DiT, 'ode' | 'sde' for a SiT
-    sample_steps: int = 20
+    sample_steps: int = 10
     cfg_scale: float = 2.0           # classifier-free guidance for the evaluated samples
     probe_n: int = 4000              # training latents of the linear probe (validation: the 'val' split)
     probe_epochs: int = 30           # linear-probe epochs (MAE: 90)
@@ -60,8 +75,7 @@ class DemoConfig(Config):
 
     def validate(self):
         choice('preset', self.preset, DEMO_PRESETS)
-        from usp_nb.train import resolve_objective
-        ok = ('ode', 'sde') if resolve_objective('auto', self.model) == 'transport' else ('ddim', 'ddpm')
+        ok = SAMPLERS[resolve_objective('auto', self.model)]
         check(self.sampler in ok, f'sampler={self.sampler!r} does not sample {self.model!r}; use one of {ok}', ConfigError)
         check(len(self.seeds) >= 1, 'seeds must name at least one generator seed')
         for k in ('pretrain_steps', 'train_steps', 'eval_every', 'n_eval', 'batch_size', 'sample_steps', 'probe_n'):
@@ -76,12 +90,15 @@ class DemoConfig(Config):
     def root(self) -> Path:
         return Path(self.out_dir or ('runs/demo' if self.preset == 'default' else f'runs/demo-{self.preset}'))
 
+
+# %% ../nbs/17_demo.ipynb #25a4deaa
 def demo_config(preset:str='default', **overrides) -> DemoConfig:
     "The config of a preset, with fields overridden (`None` values are ignored)."
     check(preset in DEMO_PRESETS, f'unknown demo preset {preset!r}; choose one of {list(DEMO_PRESETS)}')
     kw = {**DEMO_PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
-    kw['seeds'] = tuple(int(s) for s in kw['seeds'])
+    if 'seeds' in kw: kw['seeds'] = tuple(int(s) for s in kw['seeds'])
     return DemoConfig(preset=preset, **kw)
+
 
 # %% ../nbs/17_demo.ipynb #ad27e788
 def run_stage(root, name:str, stage_cfg:dict, fn, log=print) -> dict:
@@ -107,14 +124,11 @@ def run_stage(root, name:str, stage_cfg:dict, fn, log=print) -> dict:
 
 # %% ../nbs/17_demo.ipynb #fb664d5a
 def _save_fig(fig, path):
-    import matplotlib.pyplot as plt
     fig.savefig(path, dpi=70, bbox_inches='tight'); plt.close(fig)
     return path
 
 def side_by_side(images:dict, path, title:str|None=None):
     "One PNG with the images of `{caption: uint8 HWC array or PNG path}` side by side."
-    import matplotlib.pyplot as plt
-    from PIL import Image
     fig, axs = plt.subplots(1, len(images), figsize=(3.2 * len(images), 3.4), dpi=70, squeeze=False)
     for ax, (cap, im) in zip(axs[0], images.items()):
         ax.imshow(np.asarray(Image.open(im)) if isinstance(im, (str, Path)) else im); ax.set_title(cap, fontsize=9); ax.axis('off')
@@ -122,40 +136,63 @@ def side_by_side(images:dict, path, title:str|None=None):
     return _save_fig(fig, path)
 
 # %% ../nbs/17_demo.ipynb #f3a135df
+def pretrain_builtin(cfg, d:Path, warmup:int, log_every:int) -> dict:
+    "The experiments' pretraining stage: `cfg.mlm_preset` on the built-in shapes into `d`, one checkpoint at the end (`cfg`: a `DemoConfig` or `AblationConfig`)."
+    r = pretrain(PretrainConfig(preset=cfg.mlm_preset, data='builtin', image_size=cfg.image_size, run_dir=str(d),
+                                steps=cfg.pretrain_steps, batch_size=cfg.pretrain_batch, lr=cfg.pretrain_lr,
+                                warmup_steps=warmup, log_every=log_every, ckpt_every=cfg.pretrain_steps, keep_last=1, device=cfg.device))
+    return {k: r[k] for k in ('step', 'first_loss', 'loss', 'checkpoint', 'lr_peak')}
+
+
+# %% ../nbs/17_demo.ipynb #9296fd9e
+def train_measured(tcfg:TrainConfig) -> dict:
+    "The experiments' generator stage: train, then read back the losses, the checkpoint, the validation curve and the seconds per step."
+    r = train_generator(tcfg)
+    rows = RunDir(tcfg.run_dir).metrics()
+    ips = [row['img_per_s'] for row in rows if 'img_per_s' in row]
+    return {k: r[k] for k in ('step', 'first_loss', 'loss', 'checkpoint')} | {
+        'sec_per_step': round(tcfg.batch_size / float(np.median(ips)), 4) if ips else None,
+        'val_curve': [(row['step'], row['val_loss']) for row in rows if 'val_loss' in row]}
+
+
+# %% ../nbs/17_demo.ipynb #da30eacd
+def evaluate_curve(cfg, d:Path, train_dir:Path, grid_n:int) -> list[dict]:
+    "The experiments' evaluation stage: every checkpoint of `train_dir` sampled with `cfg`'s sampler settings into `d`; one row per checkpoint."
+    fn = stage_sampler(out_root=d, num_samples=cfg.n_eval, batch_size=min(cfg.n_eval, 500), sampler=cfg.sampler, steps=cfg.sample_steps,
+                       cfg_scale=cfg.cfg_scale, labels='balanced', seed=0, grid_n=grid_n, device=cfg.device)
+    return [{'step': step, 'FD_shapes': r['FD_shapes'], 'class_accuracy': r.get('class_accuracy'), 'grid': str(d/f'step-{step:08d}'/'grid.png')}
+            for step, r in evaluate_run_checkpoints(train_dir, fn, record=False)]   # the rest of the recipe: the sampler's sidecar
+
+
+# %% ../nbs/17_demo.ipynb #9d906155
 def _stage_vae(cfg:DemoConfig, d:Path) -> dict:
-    from usp_nb.vae import builtin_vae, psnr
-    from usp_nb.data import builtin_split
-    from usp_nb.train import image_grid
     vae = builtin_vae(cfg.image_size, device='cpu')
     x, y = builtin_split('val', 512, cfg.image_size)
     xf = x.float() / 127.5 - 1
     rec = vae.decode(vae.encode(xf))
     n = 8
-    grid = image_grid(torch.cat([x[:n], ((rec[:n] + 1) * 127.5 + 0.5).clamp(0, 255).to(torch.uint8)]), nrow=n)
-    from PIL import Image
+    grid = image_grid(torch.cat([x[:n], to_uint8(rec[:n])]), nrow=n)
     Image.fromarray(grid).resize((grid.shape[1] * 2, grid.shape[0] * 2), Image.NEAREST).save(d/'reconstructions.png')
-    from usp_nb.evaluate import evaluate_samples
-    ceiling = evaluate_samples(((rec + 1) * 127.5 + 0.5).clamp(0, 255).to(torch.uint8), labels=y)   # real latents, decoded: the best a generator can score
+    ceiling = evaluate_samples(to_uint8(rec), labels=y)   # real latents, decoded: the best a generator can score
     return {'psnr_db': round(psnr(rec, xf).mean().item(), 2), 'identity': vae.identity(),
             'recon_FD_shapes': ceiling['FD_shapes'], 'recon_class_accuracy': ceiling['class_accuracy'],
             'latent_shape': [vae.latent_channels, cfg.image_size // vae.downsample, cfg.image_size // vae.downsample],
             'figure': 'vae/reconstructions.png'}
 
+
+# %% ../nbs/17_demo.ipynb #d2918d02
 def _stage_latents(cfg:DemoConfig, d:Path) -> dict:
-    from usp_nb.latents import builtin_latent_cache
     tr, va = builtin_latent_cache(cfg.image_size), builtin_latent_cache(cfg.image_size, split='val')
     return {'train': str(tr.path), 'val': str(va.path), 'n_train': len(tr), 'n_val': len(va), 'latent_shape': list(tr.latent_shape)}
 
-def _stage_pretrain(cfg:DemoConfig, d:Path) -> dict:
-    from usp_nb.pretrain import PretrainConfig, pretrain
-    r = pretrain(PretrainConfig(preset=cfg.mlm_preset, data='builtin', image_size=cfg.image_size, run_dir=str(d),
-                                steps=cfg.pretrain_steps, batch_size=cfg.pretrain_batch, lr=cfg.pretrain_lr,
-                                warmup_steps=cfg.pretrain_warmup, log_every=max(1, cfg.pretrain_steps // 50),
-                                ckpt_every=cfg.pretrain_steps, keep_last=1, device=cfg.device))
-    return {k: r[k] for k in ('step', 'first_loss', 'loss', 'checkpoint', 'lr_peak')}
 
+# %% ../nbs/17_demo.ipynb #5ad5cd41
+def _stage_pretrain(cfg:DemoConfig, d:Path) -> dict:
+    return pretrain_builtin(cfg, d, cfg.pretrain_warmup, max(1, cfg.pretrain_steps // 50))
+
+
+# %% ../nbs/17_demo.ipynb #8b23c3a9
 def _train_cfg(cfg:DemoConfig, d:Path, seed:int, init_from):
-    from usp_nb.train import TrainConfig
     n_ck = cfg.train_steps // cfg.eval_every
     return TrainConfig(model=cfg.model, run_dir=str(d), init_from=init_from,
                        init_num_blocks=cfg.init_num_blocks if init_from else None, image_size=cfg.image_size,
@@ -163,27 +200,20 @@ def _train_cfg(cfg:DemoConfig, d:Path, seed:int, init_from):
                        log_every=max(1, cfg.train_steps // 50), ckpt_every=cfg.eval_every, keep_last=n_ck + 1, device=cfg.device,
                        val_every=cfg.eval_every, val_n=cfg.val_n)
 
-def _stage_train(cfg:DemoConfig, d:Path, seed:int, init_from) -> dict:
-    from usp_nb.train import train_generator
-    r = train_generator(_train_cfg(cfg, d, seed, init_from))
-    from usp_nb.core import RunDir
-    rows = RunDir(d).metrics()
-    ips = [row['img_per_s'] for row in rows if 'img_per_s' in row]
-    return {k: r[k] for k in ('step', 'first_loss', 'loss', 'checkpoint')} | {
-        'sec_per_step': round(cfg.batch_size / float(np.median(ips)), 4) if ips else None,
-        'val_curve': [(row['step'], row['val_loss']) for row in rows if 'val_loss' in row]}
 
+# %% ../nbs/17_demo.ipynb #c51d728d
+def _stage_train(cfg:DemoConfig, d:Path, seed:int, init_from) -> dict:
+    return train_measured(_train_cfg(cfg, d, seed, init_from))
+
+
+# %% ../nbs/17_demo.ipynb #ea997dfc
 def _stage_eval(cfg:DemoConfig, d:Path, train_dir:Path) -> dict:
-    from usp_nb.evaluate import evaluate_run_checkpoints, stage_sampler
-    fn = stage_sampler(out_root=d, num_samples=cfg.n_eval, batch_size=min(cfg.n_eval, 500), sampler=cfg.sampler, steps=cfg.sample_steps,
-                       cfg_scale=cfg.cfg_scale, labels='balanced', seed=0, grid_n=40, device=cfg.device)
-    rows = [{'step': step, 'FD_shapes': r['FD_shapes'], 'class_accuracy': r['class_accuracy'], 'grid': str(d/f'step-{step:08d}'/'grid.png')}
-            for step, r in evaluate_run_checkpoints(train_dir, fn, record=False)]   # the rest of the recipe: the sampler's sidecar
+    rows = evaluate_curve(cfg, d, train_dir, grid_n=40)
     return {'curve': rows, 'final_grid': rows[-1]['grid']}
+
 
 # %% ../nbs/17_demo.ipynb #06ff25db
 def _speedups(curves:dict, seeds, val_curves:dict|None=None) -> list[dict]:
-    from usp_nb.evaluate import steps_to_reach, speedup
     out = []
     for s in seeds:
         cs = [(r['step'], r['FD_shapes']) for r in curves[f'scratch-s{s}']]
@@ -200,6 +230,8 @@ def _speedups(curves:dict, seeds, val_curves:dict|None=None) -> list[dict]:
                         'val_loss_lower_bound': (steps_to_reach(vu, vs[-1][1]) or 0) == vu[0][0]}
     return out
 
+
+# %% ../nbs/17_demo.ipynb #9aa05071
 def seed_spread(curves:dict, init:str, key:str='FD_shapes') -> float|None:
     "Largest difference between seeds of the same init at a common checkpoint (None with one seed): the noise floor."
     runs = [c for n, c in curves.items() if n.startswith(f'{init}-s')]
@@ -207,11 +239,9 @@ def seed_spread(curves:dict, init:str, key:str='FD_shapes') -> float|None:
     vals = [[r[key] if isinstance(r, dict) else r[1] for r in c] for c in runs]
     return float(max(max(col) - min(col) for col in zip(*vals)))
 
+
+# %% ../nbs/17_demo.ipynb #3747949c
 def _stage_probe(cfg:DemoConfig, d:Path, mlm_ckpt) -> dict:
-    from usp_nb.latents import builtin_latent_cache
-    from usp_nb.mlm import create_mlm
-    from usp_nb.transfer import load_mlm_checkpoint
-    from usp_nb.probe import cache_arrays, mlm_features, linear_probe, ridge_probe
     tr, va = builtin_latent_cache(cfg.image_size), builtin_latent_cache(cfg.image_size, split='val')
     (ztr, ytr), (zva, yva) = cache_arrays(tr, cfg.probe_n), cache_arrays(va)
     out = {}
@@ -230,21 +260,37 @@ def _stage_probe(cfg:DemoConfig, d:Path, mlm_ckpt) -> dict:
     return {'accuracy': out, 'raw_latents': raw, 'n_train': len(ztr), 'n_val': len(zva), 'epochs': cfg.probe_epochs,
             'base_lr': cfg.probe_base_lr}
 
+
 # %% ../nbs/17_demo.ipynb #681a46ac
 def _fmt(v, nd=3):
     if v is None: return 'n/a'
     return f'{v:.{nd}g}' if isinstance(v, float) else str(v)
 
+
+# %% ../nbs/17_demo.ipynb #dc53e6a0
 def noise_verdict(gaps, spread:float) -> str:
     "What paired FD gaps (scratch - USP, one per seed) say against the scratch seeds' spread: an effect only if every gap beats it."
     if min(gaps) > spread: return "Every seed's gap is **larger than** that spread, in USP's favour."
     if max(abs(g) for g in gaps) <= spread: return 'The gaps are **within** that spread: no effect is claimed.'
     return "Not every seed's gap is larger than that spread in USP's favour: **no effect is claimed**."
 
+
+# %% ../nbs/17_demo.ipynb #04e926fb
 def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_seconds:float, val_curves:dict|None=None) -> Path:
     "Write `report.md` and its figures into `cfg.root`; returns the report path."
-    from usp_nb.evaluate import plot_convergence
-    import matplotlib.pyplot as plt
+    val_curves = {n: c for n, c in (val_curves or {}).items() if c}
+    figs = _report_figures(cfg, stages, curves, val_curves)
+    L = (_report_intro(cfg, stages) + _report_speedups(cfg, stages, curves, speedups, val_curves)
+         + _report_convergence(curves, figs) + _report_pictures(cfg, stages) + _report_probe(stages)
+         + _report_times(cfg, stages, total_seconds))
+    p = cfg.root/'report.md'
+    atomic_write_text(p, '\n'.join(L))
+    return p
+
+
+# %% ../nbs/17_demo.ipynb #14da8685
+def _report_figures(cfg:DemoConfig, stages:dict, curves:dict, val_curves:dict) -> dict:
+    "The convergence curves and the paired sample grids, as PNG files in `cfg.root`; returns the curves' file names."
     root = cfg.root
     figs = {}
     for key, ylabel in (('FD_shapes', 'FD (shapes features)'), ('class_accuracy', 'class accuracy of samples')):
@@ -252,7 +298,6 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
         plot_convergence({n: [(r['step'], r[key]) for r in c] for n, c in curves.items()}, ylabel=ylabel, ax=ax,
                          logy=key == 'FD_shapes', title=f'{ylabel} vs generator step')
         figs[key] = _save_fig(fig, root/f'curve_{key}.png').name
-    val_curves = {n: c for n, c in (val_curves or {}).items() if c}
     if val_curves:
         fig, ax = plt.subplots(figsize=(5, 3.2), dpi=70)
         plot_convergence(val_curves, ylabel='validation loss', ax=ax, title='validation loss (fixed t and noise) vs step')
@@ -261,6 +306,11 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
         side_by_side({f'scratch, step {cfg.train_steps}': Path(stages[f'eval-scratch-s{s}']['result']['final_grid']),
                       f'USP, step {cfg.train_steps}': Path(stages[f'eval-usp-s{s}']['result']['final_grid'])},
                      root/f'samples_s{s}.png', title=f'seed {s}: labels cycle through classes 0-9 (CFG {cfg.cfg_scale}, {cfg.sampler} {cfg.sample_steps})')
+    return figs
+
+
+# %% ../nbs/17_demo.ipynb #051e0bf8
+def _report_intro(cfg:DemoConfig, stages:dict) -> list[str]:
     L = [f'# USP demo report ({cfg.preset} preset)', '',
          f'Built-in shapes, {cfg.image_size} px -> small VAE -> {stages["latents"]["result"]["latent_shape"]} latents. '
          f'MLM `{cfg.mlm_preset}` pretrained {cfg.pretrain_steps} steps; generator `{cfg.model}` trained {cfg.train_steps} steps '
@@ -268,7 +318,13 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
          f'and steps, seeds {list(cfg.seeds)}. Samples: {cfg.n_eval} per checkpoint, {cfg.sampler} {cfg.sample_steps} steps, '
          f'CFG {cfg.cfg_scale} on all channels, balanced labels, EMA weights. FD in the feature space of the shapes '
          f'classifier (`evaluate`, `FD_shapes`); class accuracy = how often that classifier recognises the asked-for class.', '',
-         '## Speed-up', '',
+         ]
+    return L
+
+
+# %% ../nbs/17_demo.ipynb #8572197e
+def _report_speedups(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, val_curves:dict) -> list[str]:
+    L = ['## Speed-up', '',
          '| seed | scratch final FD | USP final FD | scratch steps | USP steps to reach it | speed-up | scratch acc | USP acc |',
          '|---|---|---|---|---|---|---|---|']
     st_ = lambda v: 'n/a' if v is None else str(round(v))          # a step (interpolated steps are floats)
@@ -297,6 +353,12 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
         L += ['', f'Reference points: VAE reconstructions of real validation images (the best any generator of these latents '
               f'can score) have FD {v["recon_FD_shapes"]:.3g} and class accuracy {v["recon_class_accuracy"]:.3g}; chance accuracy is '
               f'{1 / 10:.2g}.']
+    return L
+
+
+# %% ../nbs/17_demo.ipynb #34a2e8ec
+def _report_convergence(curves:dict, figs:dict) -> list[str]:
+    L = []
     L += ['', 'Speed-up = steps scratch needed for its final FD / steps USP needed to reach the same FD (linear '
           'interpolation between evaluated checkpoints; ">=" when USP was already there at its first evaluation). '
           'Read it against the seed-to-seed spread of the table: a difference within it is noise, not a win.', '',
@@ -307,6 +369,12 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
     for n, c in curves.items():
         L.append(f'| {n} FD | ' + ' | '.join(_fmt(r['FD_shapes']) for r in c) + ' |')
         L.append(f'| {n} acc | ' + ' | '.join(_fmt(r['class_accuracy']) for r in c) + ' |')
+    return L
+
+
+# %% ../nbs/17_demo.ipynb #8dedb151
+def _report_pictures(cfg:DemoConfig, stages:dict) -> list[str]:
+    L = []
     L += ['', '## Samples', '']
     L += [f'![samples seed {s}](samples_s{s}.png)' for s in cfg.seeds]
     v = stages['vae']['result']
@@ -318,11 +386,23 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
           'Probes of the frozen MLM encoder on the validation split (`probe`): MAE linear probe (BatchNorm without affine + '
           f'Linear, LARS at lr {cfg.probe_base_lr}, {cfg.probe_epochs} epochs) on the cls token and on mean-pooled patch tokens, '
           'and a closed-form ridge probe on mean-pooled tokens. The last row probes the raw latent values (no encoder).', '']
+    return L
+
+
+# %% ../nbs/17_demo.ipynb #fdf32fe3
+def _report_probe(stages:dict) -> list[str]:
+    L = []
     pr = stages['probe']['result']
     cols = list(next(iter(pr['accuracy'].values())))
     L += ['| encoder | ' + ' | '.join(cols) + ' |', '|---' * (len(cols) + 1) + '|']
     rows = {**pr['accuracy'], **({'raw latents (flattened)': pr['raw_latents']} if 'raw_latents' in pr else {})}
     L += [f'| {k} | ' + ' | '.join('n/a' if a.get(c) is None else f'{a[c]:.3f}' for c in cols) + ' |' for k, a in rows.items()]
+    return L
+
+
+# %% ../nbs/17_demo.ipynb #ebf31532
+def _report_times(cfg:DemoConfig, stages:dict, total_seconds:float) -> list[str]:
+    L = []
     L += ['', '## Time per stage', '', 'Wall seconds as measured, and CPU seconds of this process / torch threads: the time '
           'the stage takes on an otherwise idle machine (the wall time is inflated when other jobs share the CPU).', '',
           '| stage | wall s | CPU s / threads | this run |', '|---|---|---|---|']
@@ -334,9 +414,8 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
     L.append(f'| **all stages** | {tot:.1f} | {tot_cpu:.1f} | |')
     L += ['', f'Wall time of this invocation: {total_seconds:.1f} s. Device: {get_device(cfg.device)}; '
           f'torch threads: {torch.get_num_threads()}.', '']
-    p = root/'report.md'
-    atomic_write_text(p, '\n'.join(L))
-    return p
+    return L
+
 
 # %% ../nbs/17_demo.ipynb #837483ce
 def _workers(cfg:DemoConfig, n_jobs:int) -> int:
@@ -345,9 +424,13 @@ def _workers(cfg:DemoConfig, n_jobs:int) -> int:
     if get_device(cfg.device).type != 'cpu': return 1
     return max(1, min(2, n_jobs, available_cores()))
 
+
+# %% ../nbs/17_demo.ipynb #2cdaab5e
 def _threads(cfg:DemoConfig, workers:int) -> int:
     return cfg.threads or max(1, available_cores() // workers)
 
+
+# %% ../nbs/17_demo.ipynb #02135f42
 def _generator_stages(cfg:DemoConfig, s:int, init:str, log=print) -> dict:
     "Train and evaluate one generator run (`init` 'scratch' or 'usp', seed `s`), or reuse the finished stages."
     root, c = cfg.root, cfg.to_dict()
@@ -361,12 +444,16 @@ def _generator_stages(cfg:DemoConfig, s:int, init:str, log=print) -> dict:
     out[f'eval-{name}'] = run_stage(root, f'eval-{name}', {**tc, **ecfg}, lambda d: _stage_eval(cfg, d, root/f'train-{name}'), log)
     return out
 
+
+# %% ../nbs/17_demo.ipynb #e23affa8
 def _generator_job(cfg_dict:dict, s:int, init:str, threads:int):
     "A worker process's share: one generator run, quietly."
     os.environ['USP_NB_QUIET'] = '1'
     torch.set_num_threads(threads)
     _generator_stages(DemoConfig.from_dict(cfg_dict), s, init, log=lambda m: None)
 
+
+# %% ../nbs/17_demo.ipynb #5c7e7918
 def run_demo(cfg:DemoConfig, log=print) -> dict:
     "The built-in end-to-end USP run; returns stages, curves, speed-ups and the report path."
     t0 = time.time()
@@ -384,7 +471,6 @@ def run_demo(cfg:DemoConfig, log=print) -> dict:
     jobs = [(s, init) for s in cfg.seeds for init in ('scratch', 'usp')]
     workers = _workers(cfg, len(jobs))
     if workers > 1:                      # the paired runs are independent: one process each, `workers` at a time
-        import concurrent.futures as cf, multiprocessing as mp
         todo = [j for j in jobs if not (root/f'eval-{j[1]}-s{j[0]}'/'stage.json').exists()]
         if todo:
             log(f'[generators] {len(todo)} runs (train + eval) in {workers} processes, '
@@ -407,6 +493,44 @@ def run_demo(cfg:DemoConfig, log=print) -> dict:
     report = write_report(cfg, st, curves, sp, total, val_curves)
     log(f'report: {report} ({total:.1f}s)')
     return {'stages': st, 'curves': curves, 'speedups': sp, 'report': str(report), 'seconds': round(total, 2)}
+
+
+# %% ../nbs/17_demo.ipynb #e1d6820a
+ASSET_BUILDS = {'shapes-32px-f4c4-800steps-v1': 'vae.train_small_vae(size=32, steps=800, seed=0)',
+                'shapes-cnn-32px-500steps-v2': 'evaluate.train_shapes_classifier(size=32, steps=500, seed=0)'}
+
+def build_assets(out=None) -> dict:
+    "Build the packaged assets again from their seeds with our own code, write them into `out` (default: the package's assets folder) and record their sha256; returns the record."
+    out = Path(out) if out is not None else ASSETS_DIR
+    with tempfile.TemporaryDirectory() as t:
+        t = Path(t)
+        vae_name, clf_name = list(ASSET_BUILDS)
+        train_small_vae(t/vae_name, size=32, steps=800, seed=0)
+        atomic_write_text(t/vae_name/'identity.json', json.dumps(FrozenVAE(load_autoencoder(str(t/vae_name)), name=f'builtin:{vae_name}',
+                                                                           device='cpu').identity(), indent=1))
+        train_shapes_classifier(t/clf_name, steps=500, size=32, seed=0)
+        rec = {}
+        for name in ASSET_BUILDS:
+            (out/name).mkdir(parents=True, exist_ok=True)
+            for f in sorted((t/name).iterdir()): shutil.copy2(f, out/name/f.name)
+            rec[name] = {'files': {f.name: sha256_file(f) for f in sorted((out/name).iterdir())}, 'built_by': ASSET_BUILDS[name]}
+    atomic_write_text(out/ASSET_RECORD, json.dumps(rec, indent=1) + '\n')
+    return rec
+
+def assets_cli(argv=None):
+    "`usp_assets`: check the packaged assets against their recorded sha256 (default), or `--rebuild` them from their seeds (a few CPU minutes)."
+    p = argparse.ArgumentParser(prog='usp_assets', description=assets_cli.__doc__)
+    p.add_argument('--rebuild', action='store_true', help='train the small VAE and the shapes classifier again and record their digests')
+    p.add_argument('--out', default=None, help='the assets folder to write (default: the package\'s)')
+    a = p.parse_args(argv)
+    try:
+        if a.rebuild: rec = build_assets(a.out); print(f'usp_assets: rebuilt {", ".join(rec)} into {a.out or ASSETS_DIR}')
+        for name in ASSET_BUILDS:
+            d = packaged_asset(name, a.out)
+            check(d is not None, f'{name} is not among the assets of {a.out or ASSETS_DIR}; run `usp_assets --rebuild`', DataError)
+            print(f'usp_assets: {d} matches its recorded sha256')
+    except (ConfigError, DataError) as e: print(f'usp_assets: error: {e}', file=sys.stderr); sys.exit(2)
+
 
 # %% ../nbs/17_demo.ipynb #fde8abbc
 @call_parse

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import torch
 from fastcore.basics import patch
-from .core import check, choice, progress as _progress
+from .core import check, choice, randn, progress as _progress
 
 # %% auto #0
 __all__ = ['VAR_TYPES', 'DECODER_NLLS', 'SAMPLERS', 'linear_betas', 'space_timesteps', 'mean_flat', 'normal_kl',
@@ -87,6 +87,7 @@ DECODER_NLLS = ('discretized', 'continuous')
 
 class GaussianDiffusion:
     "ADM/DiT Gaussian diffusion: forward process, posterior, eps-prediction model, hybrid loss, DDPM/DDIM sampling."
+    kind, samplers = 'diffusion', ('ddpm', 'ddim')    # the objective interface (chapter objective): its name, its samplers (the default first)
     def __init__(self,
                  betas=None,                    # (T,) betas; None: `linear_betas(num_timesteps)`
                  num_timesteps:int=1000,        # T when `betas` is None
@@ -142,18 +143,13 @@ class GaussianDiffusion:
         return out.reshape(-1, *([1] * (x.ndim - 1)))               # (B, 1, ..., 1)
 
 # %% ../nbs/09_diffusion.ipynb #13b697f0
-def _randn(shape, generator=None, device=None, dtype=torch.float32) -> torch.Tensor:
-    "Standard normal noise drawn on `generator`'s device (so a CPU generator also seeds CUDA runs), then moved to `device`."
-    gen_dev = generator.device if generator is not None else device
-    return torch.randn(shape, generator=generator, device=gen_dev, dtype=dtype).to(device)
-
 @patch
 def q_sample(self:GaussianDiffusion, x0:torch.Tensor, # clean data (B, C, ...)
              t:torch.Tensor,                          # (B,) step indices of this chain
              noise:torch.Tensor|None=None,             # eps like x0; None: drawn with `generator`
              generator=None) -> torch.Tensor:          # x_t like x0
     "Draw x_t ~ q(x_t | x_0) = N(sqrt(abar_t) x_0, (1 - abar_t) I)."
-    if noise is None: noise = _randn(x0.shape, generator, x0.device, x0.dtype)
+    if noise is None: noise = randn(x0.shape, generator, x0.device, x0.dtype)
     return self._get(self.sqrt_alphas_cumprod, t, x0) * x0 + self._get(self.sqrt_one_minus_alphas_cumprod, t, x0) * noise
 
 @patch
@@ -227,7 +223,7 @@ def training_losses(self:GaussianDiffusion, model, # callable model(x_t, t, **mo
     if t is None:
         gen_dev = generator.device if generator is not None else x0.device
         t = torch.randint(0, self.num_timesteps, (B,), generator=generator, device=gen_dev).to(x0.device)
-    if noise is None: noise = _randn(x0.shape, generator, x0.device, x0.dtype)
+    if noise is None: noise = randn(x0.shape, generator, x0.device, x0.dtype)
     x_t = self.q_sample(x0, t, noise)
     out = model(x_t, self._table(self.timestep_map, t.device)[t], **(model_kwargs or {})).to(x0.dtype)  # the loss in x0's dtype (fp32) even under autocast
     if self.var_type == 'learned_range':
@@ -260,10 +256,12 @@ SAMPLERS = ('ddpm', 'ddim')
 def p_sample(self:GaussianDiffusion, model, x, t, model_kwargs=None, clip_denoised=False, generator=None) -> torch.Tensor:
     "One ancestral (DDPM) step x_t -> x_{t-1}."
     out = self.p_mean_variance(model, x, t, model_kwargs, clip_denoised)
-    noise = _randn(x.shape, generator, x.device, x.dtype)
+    noise = randn(x.shape, generator, x.device, x.dtype)
     nonzero = (t != 0).to(x.dtype).reshape(-1, *([1] * (x.ndim - 1)))   # no noise at the last step
     return out['mean'] + nonzero * torch.exp(0.5 * out['log_variance']) * noise
 
+
+# %% ../nbs/09_diffusion.ipynb #ddef08b8
 @patch
 def ddim_sample(self:GaussianDiffusion, model, x, t, model_kwargs=None, clip_denoised=False, eta:float=0.0, generator=None) -> torch.Tensor:
     "One DDIM step x_t -> x_{t-1} (eta=0: deterministic)."
@@ -274,8 +272,10 @@ def ddim_sample(self:GaussianDiffusion, model, x, t, model_kwargs=None, clip_den
     mean = out['pred_x0'] * torch.sqrt(abar_prev) + torch.sqrt(1 - abar_prev - sigma ** 2) * eps
     nonzero = (t != 0).to(x.dtype).reshape(-1, *([1] * (x.ndim - 1)))
     if eta == 0: return mean
-    return mean + nonzero * sigma * _randn(x.shape, generator, x.device, x.dtype)
+    return mean + nonzero * sigma * randn(x.shape, generator, x.device, x.dtype)
 
+
+# %% ../nbs/09_diffusion.ipynb #893e575a
 @patch
 def sample(self:GaussianDiffusion, model,   # callable model(x, t, **model_kwargs)
            shape:tuple,                      # (B, C, ...) of the samples
@@ -294,7 +294,7 @@ def sample(self:GaussianDiffusion, model,   # callable model(x, t, **model_kwarg
     choice('sampler', sampler, SAMPLERS)
     chain = self if steps is None or str(steps) == str(self.num_timesteps) else self.respace(steps)
     device = torch.device(device) if device is not None else (x_T.device if x_T is not None else torch.device('cpu'))
-    x = x_T.to(device) if x_T is not None else _randn(tuple(shape), generator, device)
+    x = x_T.to(device) if x_T is not None else randn(tuple(shape), generator, device)
     idx = range(chain.num_timesteps - 1, -1, -1)
     for i in (_progress(idx, desc=f'{sampler} {chain.num_timesteps} steps') if progress else idx):
         t = torch.full((x.shape[0],), i, device=device, dtype=torch.long)
@@ -303,3 +303,4 @@ def sample(self:GaussianDiffusion, model,   # callable model(x, t, **model_kwarg
             else: x = chain.ddim_sample(model, x, t, model_kwargs, clip_denoised, eta, generator)
         if callback is not None: callback(i, t, x)
     return x
+

@@ -18,7 +18,7 @@ from .masking import patchify, unpatchify, get_2d_sincos_pos_embed
 # %% auto #0
 __all__ = ['SELFCOND_POOLS', 'DIT_SIZES', 'DIT_PRESETS', 'timestep_embedding', 'TimestepEmbedder', 'LabelEmbedder', 'modulate',
            'Attention', 'Mlp', 'DiTBlock', 'FinalLayer', 'SelfCondition', 'DiTConfig', 'dit_config', 'DiT',
-           'create_dit', 'count_params', 'dit_param_count', 'dit_flops']
+           'create_dit', 'count_params', 'dit_param_count', 'dit_macs']
 
 # %% ../nbs/07_dit.ipynb #59c6a178
 def timestep_embedding(t:torch.Tensor,          # (B,) timesteps, integer steps or continuous
@@ -194,6 +194,8 @@ class DiTConfig(Config):
             check(isinstance(k, int) and 0 <= k < self.depth - 1, f'selfcond_layer={self.selfcond_layer!r} (source block {k}) must '
                   f'lie in 0..{self.depth - 2}: at least one block must come after it; None picks the middle ({self.depth // 2 - 1})')
 
+
+# %% ../nbs/07_dit.ipynb #809a9734
 DIT_SIZES = {'s': (384, 12, 6), 'b': (768, 12, 12), 'l': (1024, 24, 16), 'xl': (1152, 28, 16),
           'tiny': (128, 4, 4)}  # name -> (D, depth, heads)
 
@@ -210,6 +212,8 @@ def _build_presets() -> dict:
                                               learn_sigma=kind == 'dit', affine_norm=usp)
     return presets
 
+
+# %% ../nbs/07_dit.ipynb #ec8540bc
 DIT_PRESETS = _build_presets()
 
 def dit_config(name:str,   # a preset name such as 'dit-xl/2', 'sit-b/2-usp', 'dit-tiny/2'
@@ -218,6 +222,7 @@ def dit_config(name:str,   # a preset name such as 'dit-xl/2', 'sit-b/2-usp', 'd
     "The config of preset `name`, with `overrides` applied (and validated)."
     check(name in DIT_PRESETS, f'unknown DiT/SiT preset {name!r}; choose one of {sorted(DIT_PRESETS)}')
     return DIT_PRESETS[name].replace(**overrides)
+
 
 # %% ../nbs/07_dit.ipynb #9f3322de
 class DiT(nn.Module):
@@ -240,7 +245,7 @@ class DiT(nn.Module):
         self.initialize_weights()
 
     def initialize_weights(self):
-        "DiT's initialisation (USP_REFERENCE §8); USP's affine norms start at weight 1, bias 0."
+        "DiT's initialisation (see the Reference chapter, §8); USP's affine norms start at weight 1, bias 0."
         def _basic(m):
             if isinstance(m, nn.Linear):
                 nn.init.xavier_uniform_(m.weight)
@@ -324,12 +329,15 @@ class DiT(nn.Module):
         guided = uncond[:, :g] + cfg_scale * (cond[:, :g] - uncond[:, :g])    # (B, g, H, W)
         return torch.cat([guided, cond[:, g:]], dim=1)                         # (B, C_out, H, W)
 
+
+# %% ../nbs/07_dit.ipynb #7693bdf9
 def create_dit(name:str|DiTConfig, # a preset name ('dit-xl/2', 'sit-b/2-usp', 'dit-tiny/2', ...) or a config
                **overrides,        # fields of `DiTConfig` to change
               ) -> DiT:
     "Build a DiT/SiT from a preset name or config."
     cfg = name.replace(**overrides) if isinstance(name, DiTConfig) else dit_config(name, **overrides)
     return DiT(cfg)
+
 
 # %% ../nbs/07_dit.ipynb #b28ac073
 def count_params(model:nn.Module, trainable_only:bool=False) -> int:
@@ -340,7 +348,7 @@ def dit_param_count(name:str, **overrides) -> int:
     "Parameters of preset `name`, built on the meta device (instant, no memory)."
     with torch.device('meta'): return count_params(create_dit(name, **overrides))
 
-def dit_flops(cfg:str|DiTConfig, # a preset name or a config
+def dit_macs(cfg:str|DiTConfig, # a preset name or a config
               **overrides,       # fields of `DiTConfig` to change
              ) -> dict:          # multiply-adds per sample of one forward pass, by part
     "Analytic multiply-adds of one forward pass per sample (the DiT paper's 'Gflops' count: Linears and attention matmuls)."

@@ -13,8 +13,19 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
+from PIL import Image
+from torch_fidelity.utils import create_feature_extractor
+from torch_fidelity.utils import get_featuresdict_from_dataset
+from torch_fidelity.metric_kid import kid_features_to_metric
+from torch_fidelity.metric_prc import prc_features_to_metric
+from torch_fidelity.metric_isc import isc_features_to_metric
+import matplotlib.pyplot as plt
+import ipywidgets as W
+from .core import Config, run_config_cli, DataError, ConfigError, check, choice, cache_dir, file_lock, build_once, RunDir, atomic_path, atomic_write_text, sha256_file, packaged_asset
+from .data import builtin_split, ImageFolderDataset
+from .sample import SampleConfig, sample
+from .vae import to_uint8
 
-from .core import Config, run_config_cli, DataError, ConfigError, check, choice, cache_dir, file_lock, build_once, RunDir, atomic_path, atomic_write_text, sha256_file
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'INCEPTION_FILE', 'INCEPTION_URL', 'FEATURES', 'METRIC_NAMES', 'SFID_NOTE', 'RECIPE_KEYS',
@@ -64,9 +75,13 @@ def npz_array_info(path, key:str='arr_0') -> tuple[tuple, np.dtype]:
             shape, _, dtype = read(f)
     return tuple(shape), np.dtype(dtype)
 
+
+# %% ../nbs/13_evaluate.ipynb #06992dac
 def npz_keys(path) -> list[str]:
     with zipfile.ZipFile(path) as z: return sorted(n[:-4] for n in z.namelist() if n.endswith('.npy'))
 
+
+# %% ../nbs/13_evaluate.ipynb #9512ac1f
 def check_images(x, what:str='samples') -> torch.Tensor:
     "Validate an image batch and return it as uint8 (N, 3, H, W); accepts NHWC numpy (ADM) or NCHW tensors."
     a = x.numpy() if torch.is_tensor(x) else np.asarray(x)
@@ -75,7 +90,7 @@ def check_images(x, what:str='samples') -> torch.Tensor:
         check(not np.isnan(a).any(), f'{what} contain NaN values: the sampler diverged (try fp32 or fewer CFG channels) '
               'and these images cannot be scored', DataError)
         raise DataError(f'{what} are {a.dtype}, expected uint8 in [0, 255]; convert with '
-                        '((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8) (usp_nb.vae.to_uint8)')
+                        '(x * 127.5 + 128).clamp(0, 255).to(torch.uint8) (usp_nb.vae.to_uint8)')
     check(a.dtype == np.uint8, f'{what} are {a.dtype}, expected uint8 in [0, 255]', DataError)
     if torch.is_tensor(x):       # tensors follow torch's NCHW
         check(a.shape[1] == 3, f'{what} tensor must be (N, 3, H, W) RGB, got {tuple(a.shape)}' +
@@ -85,6 +100,8 @@ def check_images(x, what:str='samples') -> torch.Tensor:
           ('; it looks NCHW: transpose(0, 2, 3, 1)' if a.shape[1] == 3 else ' (not 3 channels)'), DataError)
     return torch.from_numpy(np.ascontiguousarray(a.transpose(0, 3, 1, 2)))   # (N, H, W, 3) -> (N, 3, H, W)
 
+
+# %% ../nbs/13_evaluate.ipynb #8d75d946
 def load_samples(path) -> tuple[torch.Tensor, torch.Tensor|None]:
     "Images uint8 (N, 3, H, W) and labels (or None) from an ADM sample `.npz`; refuses reference batches."
     path = Path(path)
@@ -96,6 +113,7 @@ def load_samples(path) -> tuple[torch.Tensor, torch.Tensor|None]:
     labels = torch.from_numpy(d['arr_1'].astype(np.int64)) if 'arr_1' in keys else None
     return check_images(d['arr_0'], f'{path.name}:arr_0'), labels
 
+
 # %% ../nbs/13_evaluate.ipynb #c8b19233
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg')
 
@@ -105,7 +123,6 @@ def _unreadable_npz(p:Path, e:Exception) -> DataError:
 
 def _folder_images(p:Path) -> torch.Tensor:
     "uint8 (N, 3, H, W) from the .png/.jpg files of a folder, in name order; every image must have the first one's size."
-    from PIL import Image
     files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_EXTS)
     check(files, f'{p} holds no {"/".join(IMAGE_EXTS)} images; pass a folder of sample images or an ADM sample .npz', DataError)
     ims = []
@@ -131,7 +148,7 @@ def load_sample_images(path) -> tuple[torch.Tensor, torch.Tensor|None]:
         check(len(shape) == 4 and shape[-1] == 3, f'{p.name}:arr_0 has shape {shape}; ADM sample files hold uint8 (N, H, W, 3) RGB'
               + ('; it looks NCHW: transpose(0, 2, 3, 1)' if len(shape) == 4 and shape[1] == 3 else ''), DataError)
         check(dtype == np.uint8, f'{p.name}:arr_0 is {dtype}, expected uint8 in [0, 255]; convert with '
-              '((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8) (usp_nb.vae.to_uint8)', DataError)
+              '(x * 127.5 + 128).clamp(0, 255).to(torch.uint8) (usp_nb.vae.to_uint8)', DataError)
     try: return load_samples(p)
     except DataError: raise
     except Exception as e: raise _unreadable_npz(p, e) from None
@@ -174,6 +191,8 @@ def gaussian_blur(x:torch.Tensor, sigma:torch.Tensor, radius:int=3) -> torch.Ten
     y = F.conv2d(y, w[:, None, :, None], groups=B * C)                                        # along H
     return y.reshape(B, C, H, W)
 
+
+# %% ../nbs/13_evaluate.ipynb #de50e2cb
 def _augment(x:torch.Tensor, g:torch.Generator, degrade:float=0.5) -> torch.Tensor:
     """Random flip and +-2 px translation of uint8 (B, 3, H, W); a fraction `degrade` of the images is also blurred
     (std U(0, 1.5) px) and given Gaussian noise (std U(0, 8) grey levels), so the classifier still recognises the
@@ -190,6 +209,8 @@ def _augment(x:torch.Tensor, g:torch.Generator, degrade:float=0.5) -> torch.Tens
     use = (torch.rand(B, generator=g) < degrade)[:, None, None, None]
     return torch.where(use, soft, x).clamp(0, 255)
 
+
+# %% ../nbs/13_evaluate.ipynb #4ce3e64f
 @torch.no_grad()
 def classifier_accuracy(model:nn.Module, images:torch.Tensor, labels:torch.Tensor, batch_size:int=500) -> float:
     "Top-1 accuracy of `model` (returning (features, logits)) on uint8 images."
@@ -198,9 +219,10 @@ def classifier_accuracy(model:nn.Module, images:torch.Tensor, labels:torch.Tenso
                for i in range(0, len(images), batch_size))
     return hits / len(images)
 
+
+# %% ../nbs/13_evaluate.ipynb #73e66e45
 def train_shapes_classifier(path, steps:int=500, batch_size:int=64, lr:float=3e-3, size:int=32, seed:int=0) -> dict:
     "Train `ShapesCNN` on the built-in training split; write weights + a report (with val accuracy) to `path`."
-    from usp_nb.data import builtin_split
     torch.manual_seed(seed); g = torch.Generator().manual_seed(seed)
     xtr, ytr = builtin_split('train', size=size); xva, yva = builtin_split('val', size=size)
     model = ShapesCNN(size=size)
@@ -221,16 +243,23 @@ def train_shapes_classifier(path, steps:int=500, batch_size:int=64, lr:float=3e-
     atomic_write_text(path/'report.json', json.dumps(report, indent=1))
     return report
 
+
+# %% ../nbs/13_evaluate.ipynb #1fea76aa
 def shapes_classifier_path(size:int=32, steps:int=500) -> Path:
-    "The cached shapes classifier folder (trained on first use, once even across processes)."
+    "The shapes classifier's folder: the one shipped in the package (`core.packaged_asset`), else cached and trained on first use (once, even across processes)."
+    shipped = packaged_asset(f'shapes-cnn-{size}px-{steps}steps-v2')
+    if shipped is not None: return shipped
     return build_once(cache_dir()/'classifier'/f'shapes-cnn-{size}px-{steps}steps-v2',
                       lambda p: train_shapes_classifier(p, steps=steps, size=size), 'report.json', 'the shapes classifier (under a minute)')
 
+
+# %% ../nbs/13_evaluate.ipynb #c8594c5b
 def shapes_classifier(size:int=32) -> ShapesCNN:
     "The frozen, cached shapes classifier."
     path = shapes_classifier_path(size)
     m = ShapesCNN(size=size); m.load_state_dict(load_file(str(path/'model.safetensors')))
     return m.eval().requires_grad_(False)
+
 
 # %% ../nbs/13_evaluate.ipynb #7c0304e0
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
@@ -255,6 +284,8 @@ class ShapesFeatureExtractor(FeatureExtractorBase):
         feats = dict(zip(('penultimate', 'logits'), self.net(x)))
         return tuple(feats[k] for k in self.features_list)
 
+
+# %% ../nbs/13_evaluate.ipynb #a48aa422
 if 'shapes-cnn' not in FEATURE_EXTRACTORS_REGISTRY: register_feature_extractor('shapes-cnn', ShapesFeatureExtractor)
 
 INCEPTION_FILE = 'weights-inception-2015-12-05-6726825d.pth'
@@ -275,6 +306,7 @@ def inception_weights_path(path=None) -> Path:
     check(hub.is_file(), f'no Inception weights found (no inception_weights=, no $USP_INCEPTION_WEIGHTS, nothing at {hub}); {how}', DataError)
     return hub
 
+
 # %% ../nbs/13_evaluate.ipynb #db09a701
 FEATURES = {'shapes-cnn': ('penultimate', 'logits'), 'inception': ('2048', 'logits_unbiased')}
 METRIC_NAMES = {'shapes-cnn': 'FD_shapes', 'inception': 'FID'}
@@ -286,7 +318,6 @@ class _Images(torch.utils.data.Dataset):
 
 def _extractor(feature:str, inception_weights=None, cuda:bool=False):
     choice('feature', feature, FEATURES)
-    from torch_fidelity.utils import create_feature_extractor
     kw = {'feature_extractor_weights_path': str(inception_weights_path(inception_weights))} if feature == 'inception' else {}
     name = 'inception-v3-compat' if feature == 'inception' else feature
     return create_feature_extractor(name, list(FEATURES[feature]), cuda=cuda, verbose=False, **kw)
@@ -294,7 +325,6 @@ def _extractor(feature:str, inception_weights=None, cuda:bool=False):
 def extract_features(images:torch.Tensor, feature:str='shapes-cnn', inception_weights=None, batch_size:int=256,
                      extractor=None) -> dict:
     "torch-fidelity features of uint8 images (N, 3, H, W): {layer name: float tensor (N, d)}."
-    from torch_fidelity.utils import get_featuresdict_from_dataset
     images = check_images(images)
     cuda = torch.cuda.is_available()
     fe = extractor or _extractor(feature, inception_weights, cuda)
@@ -313,14 +343,12 @@ def save_reference_stats(path, images:torch.Tensor, feature:str='shapes-cnn', in
 # %% ../nbs/13_evaluate.ipynb #1acab2dc
 def _reference_images(reference, size:int):
     if isinstance(reference, str) and reference == 'builtin-val':
-        from usp_nb.data import builtin_split
         return builtin_split('val', size=size)[0], 'builtin-val'
     p = Path(reference)
     if p.is_dir():
-        from usp_nb.data import ImageFolderDataset
         ds = ImageFolderDataset(p)
         ims = torch.stack([(ds[i][0] if isinstance(ds[i], tuple) else ds[i]) for i in range(len(ds))])
-        if ims.dtype != torch.uint8: ims = ((ims.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+        if ims.dtype != torch.uint8: ims = to_uint8(ims)
         return ims, f'folder:{p}'
     return None, str(p)
 
@@ -380,13 +408,11 @@ def kernel_and_manifold_metrics(f_samples:torch.Tensor,   # (N, d) features of t
     check(rf.shape[1] == f_samples.shape[1], f'reference features are {rf.shape[1]}-d, the samples\' {f_samples.shape[1]}-d', DataError)
     out = {}
     if 'kid' in metrics:
-        from torch_fidelity.metric_kid import kid_features_to_metric
         k = min(kid_subset_size, len(f_samples), len(rf))
         kid = kid_features_to_metric(f_samples, rf, kid_subsets=kid_subsets, kid_subset_size=k, verbose=False, rng_seed=2020)
         out.update({kd: kid['kernel_inception_distance_mean'], kd + '_std': kid['kernel_inception_distance_std'],
                     'kid_subset_size': k})
     if 'prc' in metrics:
-        from torch_fidelity.metric_prc import prc_features_to_metric
         prc = prc_features_to_metric(f_samples, rf, prc_neighborhood=prc_neighborhood, prc_batch_size=10000, save_cpu_ram=True, verbose=False)
         out.update({'precision' + sfx: prc['precision'], 'recall' + sfx: prc['recall'], 'f_score' + sfx: prc['f_score']})
     return out
@@ -407,9 +433,13 @@ def sidecar_recipe(npz_path) -> dict:
     if 'guided_channels' in side: rec['guided_channels'] = side['guided_channels']
     return rec
 
+
+# %% ../nbs/13_evaluate.ipynb #3cd1ee8a
 def _warn(msg):
     print(f'WARNING: {msg}'); warnings.warn(msg, stacklevel=3)
 
+
+# %% ../nbs/13_evaluate.ipynb #905d8204
 def evaluate_samples(samples,                        # uint8 (N, 3, H, W) tensor, NHWC numpy array, or an ADM sample .npz path
                      labels=None,                    # (N,) class labels the samples were conditioned on (or arr_1 of the npz)
                      reference='builtin-val',        # 'builtin-val', an image folder, a stats/reference .npz
@@ -454,7 +484,6 @@ def evaluate_samples(samples,                        # uint8 (N, 3, H, W) tensor
     if feature == 'inception':
         out.setdefault('not_computed', {})['sFID'] = SFID_NOTE
     if feature == 'inception' and 'is' in metrics:
-        from torch_fidelity.metric_isc import isc_features_to_metric
         isc = isc_features_to_metric(f_logits, splits=min(10, N), shuffle=True, rng_seed=2020)
         out['IS'] = float(isc['inception_score_mean']); out['IS_std'] = float(isc['inception_score_std'])
     pred = f_logits.argmax(1)
@@ -471,6 +500,8 @@ def evaluate_samples(samples,                        # uint8 (N, 3, H, W) tensor
     out.update(recipe=rec, seconds=round(time.time() - t0, 2))
     return out
 
+
+# %% ../nbs/13_evaluate.ipynb #99bcbff7
 def record_evaluation(run_dir, result:dict, step:int|None=None) -> dict:
     "Append `result` (with its recipe) to the run's metrics.jsonl and evaluation.json."
     run = RunDir(run_dir)
@@ -480,6 +511,7 @@ def record_evaluation(run_dir, result:dict, step:int|None=None) -> dict:
     rows = json.loads(p.read_text()) if p.exists() else []
     atomic_write_text(p, json.dumps(rows + [row], indent=1))
     return row
+
 
 # %% ../nbs/13_evaluate.ipynb #b9894e63
 @dataclass
@@ -504,11 +536,15 @@ class EvalConfig(Config):
         for k in ('kid_subset_size', 'kid_subsets', 'prc_neighborhood'):
             check(isinstance(getattr(self, k), int) and getattr(self, k) >= 1, f'{k}={getattr(self, k)!r} must be an integer >= 1')
 
+
+# %% ../nbs/13_evaluate.ipynb #4d6130a4
 def evaluation_path(samples) -> Path:
     "Where `usp_eval` writes by default: evaluation.json next to a sample file, inside a folder of images."
     p = Path(samples)
     return p/'evaluation.json' if p.is_dir() else p.with_name('evaluation.json')
 
+
+# %% ../nbs/13_evaluate.ipynb #55fb8671
 def evaluate_and_record(cfg:EvalConfig) -> dict:
     "Evaluate `cfg.samples`, append the numbers and their recipe to the JSON list beside them (and to a run directory when asked)."
     res = evaluate_samples(cfg.samples, reference=cfg.reference, feature=cfg.feature, inception_weights=cfg.inception_weights,
@@ -520,14 +556,19 @@ def evaluate_and_record(cfg:EvalConfig) -> dict:
     if cfg.run_dir: record_evaluation(cfg.run_dir, res, cfg.step)
     return {**res, 'written': str(out)}
 
+
+# %% ../nbs/13_evaluate.ipynb #fdbba061
 def _eval_summary(res:dict) -> dict: return {k: v for k, v in res.items() if k not in ('class_histogram', 'recipe')}
 
+
+# %% ../nbs/13_evaluate.ipynb #6599ae05
 def eval_cli(argv:list[str]|None=None, # the words after `usp_eval` (default: the command line's)
             ) -> int:                  # exit code: 0 done, 2 bad option, samples, reference or weights, 1 any other failure
     "FID, IS, KID and precision/recall of a sample file or folder; `usp_eval --help` lists every option."
     return run_config_cli(EvalConfig, evaluate_and_record, argv, 'usp_eval', _eval_summary)
 
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(eval_cli())   # python -m usp_nb.evaluate
+
 
 # %% ../nbs/13_evaluate.ipynb #20196dd7
 def checkpoint_step(ckpt) -> int:
@@ -536,6 +577,8 @@ def checkpoint_step(ckpt) -> int:
     if (ckpt/'meta.json').exists(): return int(json.loads((ckpt/'meta.json').read_text())['step'])
     return int(ckpt.name.split('-')[-1])
 
+
+# %% ../nbs/13_evaluate.ipynb #3c9b83d6
 def evaluate_run_checkpoints(run_dir,                # a run directory with checkpoints/
                              sample_fn,              # checkpoint folder -> images uint8 (N, 3, H, W), or (images, labels), or an .npz path
                              reference='builtin-val', feature:str='shapes-cnn', recipe:dict|None=None,
@@ -556,16 +599,19 @@ def evaluate_run_checkpoints(run_dir,                # a run directory with chec
         out.append((step, res))
     return out
 
+
+# %% ../nbs/13_evaluate.ipynb #c6c4ae95
 def stage_sampler(out_root=None, **sample_kwargs):
     """A `sample_fn` for `evaluate_run_checkpoints` that runs the sampling stage (`usp_nb.sample.sample`) on each
     checkpoint: into `out_root/step-XXXXXXXX/` (samples.npz, grid.png, samples.json) when `out_root` is given, else
     under the run's `samples/`."""
     def fn(ckpt) -> Path:
-        from usp_nb.sample import SampleConfig, sample
         kw = {**sample_kwargs, **({'out_dir': str(Path(out_root)/f'step-{checkpoint_step(ckpt):08d}')} if out_root else {})}
         return Path(sample(SampleConfig(checkpoint=str(ckpt), **kw))['samples'])
     return fn
 
+
+# %% ../nbs/13_evaluate.ipynb #8c8f3804
 def curve(results, key:str='FD_shapes') -> list[tuple[int, float]]:
     "[(step, value)] of one metric from `evaluate_run_checkpoints` output or a run's evaluation rows."
     if isinstance(results, (str, Path)):
@@ -576,6 +622,8 @@ def curve(results, key:str='FD_shapes') -> list[tuple[int, float]]:
     for step, r in results: pts[int(step)] = float(r[key])   # a re-evaluated step keeps its latest value
     return sorted(pts.items())
 
+
+# %% ../nbs/13_evaluate.ipynb #98781c29
 def steps_to_reach(curve_pts, target:float, lower_is_better:bool=True) -> float|None:
     "First step at which the curve reaches `target`, linearly interpolated between evaluations; None if never."
     pts = sorted(curve_pts)
@@ -587,15 +635,18 @@ def steps_to_reach(curve_pts, target:float, lower_is_better:bool=True) -> float|
             return s0 + (v0 - target) / (v0 - v) * (s - s0)
     return None
 
+
+# %% ../nbs/13_evaluate.ipynb #c1e4e9ad
 def speedup(curve_scratch, curve_usp, lower_is_better:bool=True) -> float|None:
     "Steps scratch needs for its final value / steps USP needs for the same value (None if USP never gets there)."
     target = sorted(curve_scratch)[-1][1]
     a, b = steps_to_reach(curve_scratch, target, lower_is_better), steps_to_reach(curve_usp, target, lower_is_better)
     return None if b is None or b == 0 else a / b
 
+
+# %% ../nbs/13_evaluate.ipynb #515245e2
 def plot_convergence(runs:dict, ylabel:str='FD_shapes', ax=None, logy:bool=False, title:str|None=None):
     "One chart of metric vs step for several runs ({name: [(step, value), ...]})."
-    import matplotlib.pyplot as plt
     if ax is None: fig, ax = plt.subplots(figsize=(5, 3.2), dpi=70)
     for name, pts in runs.items():
         pts = sorted(pts)
@@ -605,6 +656,7 @@ def plot_convergence(runs:dict, ylabel:str='FD_shapes', ax=None, logy:bool=False
     if title: ax.set_title(title)
     ax.grid(alpha=0.3); ax.legend()
     return ax.figure
+
 
 # %% ../nbs/13_evaluate.ipynb #05a906e7
 def _run_row(run_dir) -> dict:
@@ -625,11 +677,15 @@ def _run_row(run_dir) -> dict:
         row['eval'] = ', '.join(f'{k}={r[k]}' for k in ('sampler', 'steps', 'cfg_scale', 'num_samples') if k in r) + (f' @ step {e["step"]}' if 'step' in e else '')
     return row
 
+
+# %% ../nbs/13_evaluate.ipynb #be2cca39
 def _fmt(v):
     if v is None: return ''
     if isinstance(v, float): return f'{v:.4g}'
     return str(v)
 
+
+# %% ../nbs/13_evaluate.ipynb #37012bc9
 class RunComparison:
     "A table of runs: `to_markdown()`, notebook rendering, and `widget()` for JupyterLab."
     def __init__(self, rows:list[dict]):
@@ -646,13 +702,17 @@ class RunComparison:
         return f'<table><thead><tr>{th}</tr></thead><tbody>{tr}</tbody></table>'
     def widget(self):
         "An ipywidgets view (HTML table) of the comparison."
-        import ipywidgets as W
         return W.HTML(self.to_html())
 
+
+# %% ../nbs/13_evaluate.ipynb #5521baab
 def compare_runs(run_dirs) -> str:
     "A markdown table comparing run directories (config, last loss, latest evaluation)."
     return RunComparison([_run_row(d) for d in run_dirs]).to_markdown()
 
+
+# %% ../nbs/13_evaluate.ipynb #f34b1373
 def compare_runs_widget(run_dirs):
     "The same comparison as an ipywidgets HTML table."
     return RunComparison([_run_row(d) for d in run_dirs]).widget()
+

@@ -13,13 +13,17 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 
-from .core import (Config, run_config_cli, DataError, ConfigError, check, choice, cache_dir, file_lock, sha256_file, atomic_write_text, atomic_path,
+from .core import (RunDir, CheckpointError, Config, run_config_cli, DataError, ConfigError, check, choice, cache_dir, file_lock, sha256_file, atomic_write_text, atomic_path,
                          progress, get_device)
+from .data import BuiltinShapes, builtin_shapes_arrays, ImageFolderDataset, center_crop_transform, ShardedEpochs
+from .vae import builtin_vae, builtin_vae_identity, FrozenVAE
+
 
 # %% auto #0
 __all__ = ['MANIFEST', 'CACHE_VERSION', 'IN_MEMORY_BYTES', 'hash_uniform', 'hash_normal', 'shard_ranges', 'cache_part',
            'build_latent_cache', 'read_manifest', 'LatentCache', 'LatentLoader', 'synthetic_cache',
-           'builtin_latent_cache', 'bench_data_cli', 'CacheConfig', 'build_cache', 'cache_cli']
+           'builtin_latent_cache', 'bench_data_cli', 'CacheConfig', 'build_cache', 'cache_cli', 'recorded_vae',
+           'check_same_vae', 'vae_for_cache']
 
 # %% ../nbs/03_latents.ipynb #604c0b12
 _M64 = (1 << 64) - 1
@@ -144,6 +148,8 @@ class _ShardBuffer:
         rec = {'sha256': sha256_file(f), 'bytes': f.stat().st_size, 'count': len(self.rng), 'first': self.rng.start}
         atomic_write_text(out_dir/_record_name(self.si), json.dumps(rec))
 
+
+# %% ../nbs/03_latents.ipynb #bd04b7ae
 def _start_manifest(out_dir, want) -> dict:
     "The manifest as found (checked against `want`), or a new incomplete one; under the build lock, so parts can start together."
     with file_lock(out_dir/'.build.lock'):
@@ -154,6 +160,8 @@ def _start_manifest(out_dir, want) -> dict:
         atomic_write_text(mpath, json.dumps({**want, 'complete': False, 'shards': {}}, indent=1))
         return {}
 
+
+# %% ../nbs/03_latents.ipynb #4a93d676
 def _records(out_dir) -> dict:
     "The shard records that building processes left beside their shards: {'i': record}."
     out = {}
@@ -162,6 +170,8 @@ def _records(out_dir) -> dict:
         except (ValueError, json.JSONDecodeError): pass                  # a half-written record: its shard is redone
     return out
 
+
+# %% ../nbs/03_latents.ipynb #fb1168d4
 def _all_present(out_dir, recs, ranges) -> bool:
     "Every shard has a record for its own index range and a file of the recorded size (no checksum: that is `verify`)."
     def ok(i):
@@ -170,10 +180,14 @@ def _all_present(out_dir, recs, ranges) -> bool:
                and f.exists() and f.stat().st_size == r['bytes']
     return all(ok(i) for i in range(len(ranges)))
 
+
+# %% ../nbs/03_latents.ipynb #73a81e26
 def _shard_ok(out_dir, i, rec) -> bool:
     f = out_dir/_shard_name(i)
     return bool(rec) and f.exists() and f.stat().st_size == rec['bytes'] and sha256_file(f) == rec['sha256']
 
+
+# %% ../nbs/03_latents.ipynb #d0965082
 def _finish_manifest(out_dir, ranges, quiet):
     "Merge the shard records into the manifest; the process that finds every shard present marks the cache complete."
     with file_lock(out_dir/'.build.lock'):
@@ -188,6 +202,8 @@ def _finish_manifest(out_dir, ranges, quiet):
     if not quiet: print(f'{out_dir}: {len(man["shards"])} of {len(ranges)} shards built; the part that finishes last completes the cache')
     return None
 
+
+# %% ../nbs/03_latents.ipynb #afb8bbb9
 def _check_same(have:dict, want:dict, path):
     if have.get('version') != want['version']:
         raise DataError(f'latent cache {path} has format version {have.get("version")}, this usp_nb writes {want["version"]}; rebuild it into a new folder')
@@ -196,6 +212,7 @@ def _check_same(have:dict, want:dict, path):
         if have.get(key, want[key] if key == 'encode_precision' else None) != want[key]:
             raise DataError(f'latent cache {path} was built with a different {what} ({have.get(key)} vs {want[key]} now); '
                             'it cannot be reused: choose another folder, or delete this one to rebuild')
+
 
 # %% ../nbs/03_latents.ipynb #1ec5dfa8
 IN_MEMORY_BYTES = 256 * 2**20     # caches up to this size are read into memory (and can move to a GPU); larger ones from disk
@@ -259,6 +276,8 @@ def read_manifest(path) -> dict:
                         'run the same build_latent_cache / usp_cache command again to resume it (every part, if it was split)')
     return m
 
+
+# %% ../nbs/03_latents.ipynb #38c361df
 class LatentCache:
     "A built latent cache; `get` returns scaled latents (mean or posterior sample) with a random or fixed flip."
     def __init__(self, path, vae=None, resolution=None, in_memory:bool|None=None):
@@ -352,8 +371,9 @@ class LatentCache:
             mean = mean + torch.exp(0.5*read('logvar').float())*eps
         return (mean - self.shift)*self.scale, self.labels[idx]
 
+
 # %% ../nbs/03_latents.ipynb #270be490
-class LatentLoader:
+class LatentLoader(ShardedEpochs):
     "Deterministic, resumable, rank-sharded batches (z, y) from a `LatentCache`."
     def __init__(self, cache:LatentCache, batch_size:int, seed:int=0, rank:int=0, world_size:int=1, mode:str='mean',
                  flip:str='random', drop_last:bool=True, shuffle:bool=True, device='cpu'):
@@ -362,23 +382,8 @@ class LatentLoader:
         per_rank = len(cache)//world_size
         check(per_rank >= batch_size or not drop_last, f'the cache has {len(cache)} items: {per_rank} per rank, fewer than batch_size={batch_size}; '
               'lower the batch size or use more data')
-        self.cache, self.bs, self.seed, self.rank, self.ws = cache, batch_size, seed, rank, world_size
-        self.mode, self.flip, self.drop_last, self.shuffle, self.device = mode, flip, drop_last, shuffle, torch.device(device)
-        self.epoch, self.batch = 0, 0
-
-    def __len__(self):
-        n = len(self.cache)//self.ws
-        return n//self.bs if self.drop_last else math.ceil(n/self.bs)
-
-    def indices(self, epoch:int) -> torch.Tensor:
-        "This rank's dataset indices for `epoch`, in order."
-        n = len(self.cache)
-        perm = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed*100_003 + epoch)) if self.shuffle else torch.arange(n)
-        return perm[:(n//self.ws)*self.ws][self.rank::self.ws]
-
-    def set_epoch(self, epoch:int): self.epoch, self.batch = epoch, 0
-    def state_dict(self) -> dict: return {'epoch': self.epoch, 'batch': self.batch}
-    def load_state_dict(self, d:dict): self.epoch, self.batch = int(d['epoch']), int(d['batch'])
+        super().__init__(len(cache), batch_size, seed, rank, world_size, drop_last, shuffle)
+        self.cache, self.mode, self.flip, self.device = cache, mode, flip, torch.device(device)
 
     def __iter__(self):
         "The rest of the current epoch, from the saved position; afterwards the loader points at the next epoch."
@@ -390,9 +395,6 @@ class LatentLoader:
             yield z.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
         self.epoch, self.batch = self.epoch + 1, 0
 
-    def forever(self):
-        "Batches without end, epoch after epoch (for step-based training loops)."
-        while True: yield from self
 
 # %% ../nbs/03_latents.ipynb #43bfa214
 def synthetic_cache(out_dir, n:int, shard_size:int=4096, latent_shape=(4, 32, 32), num_classes:int=1000, scale:float=0.18215) -> Path:
@@ -414,8 +416,6 @@ def synthetic_cache(out_dir, n:int, shard_size:int=4096, latent_shape=(4, 32, 32
 # %% ../nbs/03_latents.ipynb #25da8d1e
 def builtin_latent_cache(size:int=32, n:int|None=None, seed:int=0, split:str='train', vae=None, quiet:bool=True) -> LatentCache:
     "The built-in shapes (`split`, `n` images) encoded with the small offline VAE, cached once."
-    from usp_nb.vae import builtin_vae, builtin_vae_identity
-    from usp_nb.data import BuiltinShapes
     ident = vae.identity() if vae is not None else builtin_vae_identity(size)
     n = n or (10_000 if split == 'train' else 2_000)
     out = cache_dir()/'latents'/f'shapes-{split}-n{n}-s{size}-seed{seed}-{ident["weights_sha"]}'
@@ -430,7 +430,6 @@ def builtin_latent_cache(size:int=32, n:int|None=None, seed:int=0, split:str='tr
 from fastcore.script import call_parse, Param
 
 def _open_vae(vae:str, size:int, device:str):
-    from usp_nb.vae import FrozenVAE, builtin_vae
     return builtin_vae(size, device=device) if vae == 'builtin' else FrozenVAE.from_pretrained(vae, device=device)
 
 def _part_device(device:str, nparts:int) -> str:
@@ -448,7 +447,6 @@ def bench_data_cli(
     device:str='auto',      # device
 ):
     "Print VAE encode throughput and cached-latent read throughput (images/s)."
-    from usp_nb.data import builtin_shapes_arrays
     v = _open_vae(vae, size, device)
     x = builtin_shapes_arrays(batch_size, size, seed=99)[0].float()/127.5 - 1
     v.encode(x)                                                            # warm-up
@@ -493,9 +491,10 @@ class CacheConfig(Config):
         check(self.data == 'builtin' or self.out_dir, 'an image folder needs out_dir, the folder of its cache')
         if self.part is not None: cache_part(self.part)
 
+
+# %% ../nbs/03_latents.ipynb #6c189ae6
 def build_cache(cfg:CacheConfig) -> LatentCache|None:
     "The cache stage: encode `cfg.data` with `cfg.vae` into `cfg.out_dir` (this process's part of it)."
-    from usp_nb.data import BuiltinShapes, ImageFolderDataset, center_crop_transform
     k, nparts = cache_part(cfg.part)
     v = _open_vae(cfg.vae, cfg.size, _part_device(cfg.device, nparts))
     if cfg.data == 'builtin':
@@ -505,12 +504,44 @@ def build_cache(cfg:CacheConfig) -> LatentCache|None:
     return build_latent_cache(ds, v, out, shard_size=cfg.shard_size, batch_size=cfg.batch_size,
                               num_workers=0 if cfg.data == 'builtin' else cfg.workers, source=src, part=(k, nparts))
 
+
+# %% ../nbs/03_latents.ipynb #c739080b
 def _cache_summary(c) -> dict:
     return {'cache': str(c.path), 'images': len(c), 'latent_shape': list(c.latent_shape), 'complete': True} if c is not None else \
            {'complete': False, 'note': 'this part is done; the cache is complete when every part has finished'}
 
+
+# %% ../nbs/03_latents.ipynb #b8c196e8
 def cache_cli(argv:list[str]|None=None) -> int:   # exit code: 0 done, 2 bad option or data, 1 any other failure
     "Build a latent cache: encode every image and its flip once with the frozen VAE (split over processes with --part, torchrun or SLURM)."
     return run_config_cli(CacheConfig, build_cache, argv, 'usp_cache', _cache_summary)
 
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(cache_cli())   # python -m usp_nb.latents
+
+
+# %% ../nbs/03_latents.ipynb #b8cf9206
+def recorded_vae(src) -> dict|None:
+    "The VAE identity a usp_nb run directory or checkpoint folder records (its data's VAE), or None (released files record none)."
+    p = Path(src)
+    ck = p if (p/'meta.json').exists() else RunDir(p).latest_checkpoint() if p.is_dir() else None
+    return json.loads((ck/'meta.json').read_text()).get('vae') if ck is not None else None
+
+def check_same_vae(init_from, cache):
+    "An encoder pretrained on one VAE's latents must not initialise a generator trained on another VAE's latents."
+    have, want = recorded_vae(init_from), cache.manifest['vae']
+    if have is None: return
+    check(have['weights_sha'] == want['weights_sha'] and have['latent_channels'] == want['latent_channels'],
+          f'init_from={init_from} was pretrained on latents of VAE {have["name"]} ({have["weights_sha"]}, {have["latent_channels"]} channels), '
+          f'but {cache.path} holds latents of VAE {want["name"]} ({want["weights_sha"]}, {want["latent_channels"]} channels): '
+          'pretrain on this VAE\'s latents, or train on a cache built with the VAE the encoder saw', CheckpointError)
+
+def vae_for_cache(cache, device='cpu'):
+    "The frozen VAE a latent cache (a `LatentCache` or its folder) was built with, to decode samples of a model trained on it; reads only the manifest."
+    path, man = (cache.path, cache.manifest) if hasattr(cache, 'manifest') else (Path(cache), read_manifest(cache))
+    ident = man['vae']
+    if ident['name'].startswith('builtin:'): vae = builtin_vae(man['resolution'][0], device=device)
+    else: vae = FrozenVAE.from_pretrained(ident['name'], device=device)
+    check(vae.identity()['weights_sha'] == ident['weights_sha'], f'the VAE found for {path} ({ident["name"]}) has other '
+          'weights than the one that built the cache; decode with the VAE the cache was built with', DataError)
+    return vae
+

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import numpy as np
 import torch
+import matplotlib.pyplot as plt
 from .core import check, ConfigError
 
 # %% auto #0

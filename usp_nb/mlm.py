@@ -54,6 +54,8 @@ class MLMConfig(Config):
         for k in ('image_size', 'vae_downsample', 'latent_channels', 'patch_size', 'depth', 'decoder_depth'):
             check(getattr(self, k) >= 1, f'{k}={getattr(self, k)} must be a positive integer')
 
+
+# %% ../nbs/05_mlm.ipynb #bfc3d54f
 _TINY = dict(image_size=32, vae_downsample=4, embed_dim=128, depth=4, num_heads=4,
              decoder_embed_dim=64, decoder_depth=2, decoder_num_heads=4)
 MLM_PRESETS = {
@@ -73,6 +75,7 @@ def mlm_config(name_or_cfg:str|MLMConfig, # a preset name from `MLM_PRESETS` or 
     if isinstance(name_or_cfg, MLMConfig): return name_or_cfg.replace(**overrides) if overrides else name_or_cfg
     check(name_or_cfg in MLM_PRESETS, f'unknown MLM preset {name_or_cfg!r}; choose one of {list(MLM_PRESETS)}')
     return MLMConfig(**{**MLM_PRESETS[name_or_cfg], **overrides})
+
 
 # %% ../nbs/05_mlm.ipynb #bf9f3127
 class LatentPatchEmbed(nn.Module):
@@ -218,12 +221,17 @@ class MaskedLatentViT(nn.Module):
         pred = self.forward_decoder(latent, ids_restore)
         return self.forward_loss(target, pred, mask), pred, mask
 
+
+# %% ../nbs/05_mlm.ipynb #0ff7dcc9
 def standardize_latent(z, eps:float=1e-6):
     "`standardize_input`: standardise each latent per image and channel over its spatial positions."
     mean, var = z.mean((2, 3), keepdim=True), z.var((2, 3), keepdim=True)   # (N, C, 1, 1) each
     return (z - mean) / (var + eps) ** 0.5
 
+
+# %% ../nbs/05_mlm.ipynb #d4f750f7
 def create_mlm(name_or_cfg:str|MLMConfig, # a preset name from `MLM_PRESETS` or an `MLMConfig`
                **overrides) -> MaskedLatentViT:
     "Build a `MaskedLatentViT` from a preset name or a config (fields overridden by `overrides`)."
     return MaskedLatentViT.from_config(mlm_config(name_or_cfg, **overrides))
+

@@ -10,16 +10,22 @@ from pathlib import Path
 import torch
 from torch import nn
 import torch.distributed as dist
-from .core import (Config, set_tf32, run_config_cli, refuse_large_on_cpu, check, choice, ConfigError, DataError, CheckpointError, seed_everything, rng_state, run_stage,
+from .core import (to_device, PRECISIONS, atomic_path, Config, set_tf32, run_config_cli, refuse_large_on_cpu, check, choice, ConfigError, DataError, CheckpointError, seed_everything, rng_state, run_stage,
                          set_rng_state, resolve_precision, autocast, init_distributed, RunDir, save_checkpoint,
                          load_checkpoint, safe_torch_load, progress)
+import socket
+from .data import ImageFolderDataset, usp_pretrain_transform, ShardedEpochs
+from .vae import FrozenVAE, builtin_vae, small_vae_config
+from .latents import LatentCache, LatentLoader, builtin_latent_cache, read_manifest
 from .mlm import MLMConfig, MLM_PRESETS, mlm_config, create_mlm, MaskedLatentViT
+from .recipes import recipe_names, apply_recipe, RECIPE_FLAGS
+from .stage import param_groups, adamw_impl, NonFiniteGuard, NonFiniteLossError, step_seed, unwrap, StageCheckpoints, wrap_model, at_boundary, Throughput, non_finite_error
+
 
 # %% auto #0
-__all__ = ['DATA_SOURCES', 'LATENT_MODES', 'PRETRAIN_RESUME_FREE', 'PretrainConfig', 'lr_at', 'schedule_steps', 'adamw_impl',
-           'param_groups', 'to_device', 'OnlineLatentLoader', 'build_pretrain_data', 'data_vae_identity',
-           'NonFiniteLossError', 'NonFiniteGuard', 'check_geometry', 'pretrain', 'export_mae_checkpoint',
-           'load_mae_checkpoint', 'pretrain_cli', 'launch_local']
+__all__ = ['DATA_SOURCES', 'LATENT_MODES', 'PRETRAIN_RESUME_FREE', 'PretrainConfig', 'lr_at', 'schedule_steps',
+           'OnlineLatentLoader', 'build_pretrain_data', 'data_vae_identity', 'check_geometry', 'pretrain',
+           'export_mae_checkpoint', 'load_mae_checkpoint', 'pretrain_cli', 'launch_local']
 
 # %% ../nbs/06_pretrain.ipynb #aee01b79
 DATA_SOURCES = ('builtin', 'cache', 'folder')
@@ -71,7 +77,7 @@ class PretrainConfig(Config):
         choice('preset', self.preset, MLM_PRESETS)
         choice('data', self.data, DATA_SOURCES)
         choice('latent_mode', self.latent_mode, LATENT_MODES)
-        choice('precision', self.precision, ('auto', 'fp32', 'bf16', 'fp16'))
+        choice('precision', self.precision, PRECISIONS)
         check(self.data == 'builtin' or self.data_path, f"data={self.data!r} needs data_path (the {'latent cache' if self.data == 'cache' else 'image folder'} to read)")
         check(0 < self.mask_ratio < 1, f'mask_ratio={self.mask_ratio} must lie strictly between 0 and 1 (paper: 0.75)')
         for k in ('batch_size', 'accum_steps', 'ckpt_every', 'keep_last', 'log_every'):
@@ -85,7 +91,6 @@ class PretrainConfig(Config):
         check(self.warmup_epochs >= 0 and (self.warmup_steps is None or self.warmup_steps >= 0), 'warmup must be >= 0')
         check(self.stop_at_step is None or self.stop_at_step >= 1, f'stop_at_step={self.stop_at_step} must be >= 1')
         if self.recipe is not None:
-            from usp_nb.recipes import recipe_names
             choice('recipe', self.recipe, recipe_names('pretrain'))
         if self.image_size is not None:
             check(self.image_size >= 1, f'image_size={self.image_size} must be positive')
@@ -111,26 +116,8 @@ def schedule_steps(cfg:PretrainConfig,     # the run's length and warmup options
     else: warmup = round(cfg.warmup_epochs * steps_per_epoch)
     return total, min(total, warmup)
 
-def adamw_impl(fused:bool, device) -> dict:
-    "AdamW's implementation flags: `fused=True` on a GPU, `foreach=True` on a CPU; `fused=False`: the per-parameter loop."
-    if not fused: return dict(foreach=False)
-    return dict(fused=True) if torch.device(device).type == 'cuda' else dict(foreach=True)
-
-def param_groups(model:nn.Module, weight_decay:float) -> list[dict]:
-    "AdamW groups: decay on weights; none on biases and 1-D params; frozen params left out."
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        if not p.requires_grad: continue
-        (no_decay if p.ndim <= 1 or name.endswith('.bias') else decay).append(p)
-    return [{'params': no_decay, 'weight_decay': 0.0}, {'params': decay, 'weight_decay': weight_decay}]
 
 # %% ../nbs/06_pretrain.ipynb #1330589d
-def to_device(x:torch.Tensor, device) -> torch.Tensor:
-    "`x` on `device`; a CPU tensor bound for a GPU goes through pinned memory with a non-blocking copy (no host sync)."
-    device = torch.device(device)
-    if device.type != 'cuda' or x.device.type != 'cpu': return x.to(device)
-    return (x if x.is_pinned() else x.pin_memory()).to(device, non_blocking=True)
-
 class _SeededItems(torch.utils.data.Dataset):
     "Item `i` of `ds`, its random augmentation seeded by (seed, epoch, i)."
     def __init__(self, ds, seed:int, epoch:int): self.ds, self.seed, self.epoch = ds, seed, epoch
@@ -140,26 +127,15 @@ class _SeededItems(torch.utils.data.Dataset):
             torch.manual_seed((self.seed * 1_000_003 + self.epoch * 7_919 + int(i)) % 2**62)
             return self.ds[int(i)]
 
-class OnlineLatentLoader:
+class OnlineLatentLoader(ShardedEpochs):
     "Augment images and encode them with a frozen VAE at every step; the `latents.LatentLoader` interface and order."
     def __init__(self, dataset, vae, batch_size:int, seed:int=0, rank:int=0, world_size:int=1, mode:str='mean',
                  device='cpu', num_workers:int=0):
         choice('mode', mode, LATENT_MODES)
-        self.ds, self.vae, self.bs, self.seed, self.rank, self.ws = dataset, vae, batch_size, seed, rank, world_size
-        self.mode, self.device, self.num_workers = mode, torch.device(device), num_workers
-        self.epoch, self.batch = 0, 0
+        super().__init__(len(dataset), batch_size, seed, rank, world_size)
+        self.ds, self.vae, self.mode, self.device, self.num_workers = dataset, vae, mode, torch.device(device), num_workers
         check(len(self) >= 1, f'{len(dataset)} images give no full batch of {batch_size} on each of {world_size} ranks; '
               'use a smaller batch_size or more images', DataError)
-    def __len__(self): return len(self.ds) // self.ws // self.bs
-    def set_epoch(self, epoch:int): self.epoch, self.batch = epoch, 0
-    def state_dict(self): return {'epoch': self.epoch, 'batch': self.batch}
-    def load_state_dict(self, d): self.epoch, self.batch = int(d['epoch']), int(d['batch'])
-
-    def indices(self, epoch:int) -> torch.Tensor:
-        "This rank's dataset indices for `epoch`, in order (a per-epoch permutation, every `world_size`-th from `rank`)."
-        n = len(self.ds)
-        perm = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed * 100_003 + epoch))
-        return perm[:(n // self.ws) * self.ws][self.rank::self.ws]
 
     def __iter__(self):
         "The rest of the current epoch from the saved position; afterwards the loader points at the next epoch."
@@ -176,16 +152,12 @@ class OnlineLatentLoader:
             yield z.float().to(self.device), to_device(y, self.device)
         self.epoch, self.batch = epoch + 1, 0
 
-    def forever(self):
-        "Batches without end, epoch after epoch."
-        while True: yield from self
 
 # %% ../nbs/06_pretrain.ipynb #959cc11e
 def build_pretrain_data(cfg:PretrainConfig, rank:int=0, world_size:int=1, device='cpu'):
     "The loader of `cfg.data` and the latent geometry: (loader, latent_shape (C, h, w), vae_downsample). Cached latents come on the CPU (the step copies them with `to_device`), online ones on `device`."
     size = cfg.train_image_size
     if cfg.data in ('builtin', 'cache'):
-        from usp_nb.latents import LatentCache, LatentLoader, builtin_latent_cache
         cache = builtin_latent_cache(size=size, n=cfg.builtin_n) if cfg.data == 'builtin' else LatentCache(cfg.data_path)
         C, h, w = cache.latent_shape
         res, f = cache.manifest['resolution'], cache.manifest['vae']['downsample']
@@ -196,7 +168,6 @@ def build_pretrain_data(cfg:PretrainConfig, rank:int=0, world_size:int=1, device
         loader = LatentLoader(cache, cfg.batch_size, seed=cfg.seed, rank=rank, world_size=world_size,
                               mode=cfg.latent_mode, drop_last=True, device='cpu')   # the step moves batches with `to_device`
         return loader, (C, h, w), f
-    from usp_nb.data import ImageFolderDataset, usp_pretrain_transform
     vae = _vae(cfg, device)
     ds = ImageFolderDataset(cfg.data_path, transform=usp_pretrain_transform(size))
     loader = OnlineLatentLoader(ds, vae, cfg.batch_size, cfg.seed, rank, world_size, cfg.latent_mode, device, cfg.num_workers)
@@ -209,47 +180,12 @@ def data_vae_identity(loader) -> dict:
 
 def _vae(cfg:PretrainConfig, device):
     "The frozen VAE of `cfg`: the built-in one for data='builtin' (or vae='builtin'), else `cfg.vae` from the hub/disk."
-    from usp_nb.vae import FrozenVAE, builtin_vae
     if cfg.data == 'builtin' or cfg.vae == 'builtin': return builtin_vae(cfg.train_image_size, device=device)
     return FrozenVAE.from_pretrained(cfg.vae, device=device)
 
 # %% ../nbs/06_pretrain.ipynb #bb1407df
-class NonFiniteLossError(FloatingPointError):
-    "The training loss became NaN or infinite; the message names the step and the checkpoint to resume from."
-
-class NonFiniteGuard:
-    "The first step with a non-finite loss, recorded on the device without a host sync; `read` fetches it at a boundary."
-    def __init__(self, device):
-        self.step = torch.zeros((), dtype=torch.long, device=device)   # 1-based step of the first non-finite loss; 0: none
-        self.loss = torch.zeros((), device=device)                     # that loss (NaN or +-inf)
-
-    def update(self, step:int, loss:torch.Tensor, *more:torch.Tensor):
-        "Record `step` if `loss` (0-d), or any of `more` (e.g. the total with auxiliary losses), is not finite and nothing was recorded before."
-        val = loss.detach().float()
-        for m in more: val = torch.where(torch.isfinite(val), m.detach().float().sum(), val)   # the first non-finite one
-        new = ~torch.isfinite(val) & (self.step == 0)                  # (): a device bool, never read here
-        self.step.masked_fill_(new, step)
-        self.loss = torch.where(new, val, self.loss)
-
-    def read(self, *values:torch.Tensor, world:bool=False) -> tuple[int, float, list[float]]:
-        "(first bad step or 0, its loss, the Python values of the 0-d tensors `values`): one host transfer. `world`: agree over DDP ranks first."
-        step, loss = self.step, self.loss
-        if world:                                                      # every rank must stop at the same boundary
-            big = torch.iinfo(torch.long).max
-            step = torch.where(step > 0, step, big); dist.all_reduce(step, op=dist.ReduceOp.MIN)
-            step = torch.where(step == big, 0, step)
-            loss = torch.where(self.step == step, loss, float('nan'))  # another rank's bad loss: unknown here
-        out = torch.stack([step.double(), loss.double(), *[v.detach().double().reshape(()) for v in values]]).tolist()
-        return int(out[0]), out[1], out[2:]
-
-def _step_seed(seed:int, step:int) -> int: return (seed * 1_000_003 + step * 1_009 + 17) % 2**62
-
-def _unwrap(m): return m.module if hasattr(m, 'module') else m
-
 def check_geometry(cfg:PretrainConfig):
     "Image size, VAE downsampling and patch size must fit, checked from configs and the cache manifest alone, before a VAE or a cache is built."
-    from usp_nb.vae import small_vae_config
-    from usp_nb.latents import read_manifest
     size, p = cfg.train_image_size, mlm_config(cfg.preset).patch_size
     if cfg.data == 'builtin' or cfg.vae == 'builtin': f = 2 ** (len(small_vae_config(size)['block_out_channels']) - 1)
     elif cfg.data == 'cache': f = read_manifest(cfg.data_path)['vae']['downsample']
@@ -264,6 +200,7 @@ def _model_config(cfg:PretrainConfig, latent_shape, vae_downsample:int) -> MLMCo
                       norm_pix_loss=cfg.norm_pix_loss, norm_image=cfg.norm_image, add_noise=cfg.add_noise,
                       standardize_input=cfg.standardize_input)
 
+
 # %% ../nbs/06_pretrain.ipynb #5eb53f0b
 PRETRAIN_RESUME_FREE = ('steps', 'epochs', 'stop_at_step', 'log_every', 'ckpt_every', 'keep_last', 'device', 'num_workers', 'compile')
 
@@ -271,6 +208,8 @@ def pretrain(cfg:PretrainConfig) -> dict:
     "Run (or resume) masked latent modeling; returns final metrics and the checkpoint path."
     return run_stage(_pretrain, cfg, f'usp_pretrain {cfg.preset}', PRETRAIN_RESUME_FREE, checks=(check_geometry,))
 
+
+# %% ../nbs/06_pretrain.ipynb #4cefed96
 def _pretrain(cfg:PretrainConfig, info, device, run:RunDir) -> dict:
     precision = resolve_precision(cfg.precision, device)
     set_tf32(cfg.tf32)
@@ -281,92 +220,79 @@ def _pretrain(cfg:PretrainConfig, info, device, run:RunDir) -> dict:
     opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=0.0, betas=tuple(cfg.betas),
                             **adamw_impl(cfg.fused_optimizer, device))
     scaler = torch.amp.GradScaler(device.type, enabled=precision == 'fp16')
-
-    B, W, A = cfg.batch_size, info.world_size, cfg.accum_steps
-    eff_batch = B * A * W
-    steps_per_epoch = len(loader) // A
-    check(steps_per_epoch >= 1, f'one epoch holds {len(loader)} micro-batches, fewer than accum_steps={A}; '
-          'use a smaller batch_size or accum_steps, or more data')
-    total, warmup = schedule_steps(cfg, steps_per_epoch)
-    peak = cfg.lr if cfg.lr is not None else cfg.base_lr * eff_batch / 256
-
-    step, ck = 0, run.latest_checkpoint()
-    if ck is not None:                                          # exact resume
-        c = load_checkpoint(ck, map_location='cpu')
-        have = c['meta'].get('model_config', {})
-        diff = sorted(k for k in set(have) | set(mcfg.to_dict()) if have.get(k) != mcfg.to_dict().get(k))
-        check(not diff, f'{ck} was trained with a different model ({", ".join(f"{k}: {have.get(k)} vs {mcfg.to_dict().get(k)} now" for k in diff)}); '
-              'use the original preset/options to resume, or a new run_dir for a new run', CheckpointError)
-        model.load_state_dict(c['models']['model'])
-        st = c['state']
-        opt.load_state_dict(st['optimizer']); scaler.load_state_dict(st['scaler'])
-        step = int(st['step']); loader.load_state_dict(st['loader']); set_rng_state(st['rng_state'])
-        if info.is_main: run.truncate_metrics(step)
-    elif info.is_main:
-        run.create(); run.write_config(cfg, 'pretrain')
-    ddp = model
-    if info.enabled:
-        ddp = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
-    fwd = torch.compile(ddp) if cfg.compile else ddp              # the compiled callable; `model` keeps the plain weights
-
-    def save(step):
-        if info.is_main:
-            state = {'optimizer': opt.state_dict(), 'scaler': scaler.state_dict(), 'step': step, 'rng_state': rng_state(),
-                     'loader': loader.state_dict(), 'epoch': step / steps_per_epoch}
-            meta = {'stage': 'pretrain', 'preset': cfg.preset, 'model_config': mcfg.to_dict(), 'config': cfg.to_dict(), 'vae': data_vae_identity(loader),
-                    'steps_per_epoch': steps_per_epoch}
-            path = save_checkpoint(run.ckpt_dir, step, {'model': model}, state, meta, keep_last=cfg.keep_last)
-        if info.enabled: dist.barrier()
-        return run.ckpt_dir / f'step-{step:08d}'
-
+    eff_batch, spe, total, warmup, peak = _schedule(cfg, len(loader), info.world_size)
+    ckpts = StageCheckpoints(run, info, 'pretrain', opt, scaler, loader, lambda: {'model': model},
+                             {'stage': 'pretrain', 'preset': cfg.preset, 'model_config': mcfg.to_dict(), 'config': cfg.to_dict(),
+                              'vae': data_vae_identity(loader), 'steps_per_epoch': spe},
+                             cfg.keep_last, extra_state=lambda step: {'epoch': step / spe})
+    step, path = ckpts.start_or_resume(cfg, {'model': (model, True)})
+    ddp, fwd = wrap_model(model, info, device, cfg.compile)
     batches = loader.forever()
     end = total if cfg.stop_at_step is None else min(total, cfg.stop_at_step)
     bar = progress(total=total, initial=step, rank=info.rank, desc=f'pretrain {cfg.preset}')
-    first = last = first_t = None; path = ck; t_last, n_img = time.time(), 0
-    guard = NonFiniteGuard(device)
+    first = last = first_t = None
+    guard, meter = NonFiniteGuard(device), Throughput()
     model.train()
-    while step < end:
-        lr = lr_at(step, peak, total, warmup, cfg.min_lr)
-        for g in opt.param_groups: g['lr'] = lr
-        loss_sum = torch.zeros((), device=device)
-        step_draws = model.draw_random(eff_batch, torch.Generator().manual_seed(_step_seed(cfg.seed, step)))  # the whole effective batch
-        step_draws = {k: to_device(v, device) for k, v in step_draws.items()}  # one copy per step, no host sync
-        for micro in range(A):
-            z, _ = next(batches)
-            z = to_device(z, device)
-            check(z.shape[0] == B, f'the loader gave a batch of {z.shape[0]}, expected batch_size={B} (use drop_last)', DataError)
-            rows = slice(micro * B * W + info.rank, (micro + 1) * B * W, W)   # (B,) rows j*W + r of micro-batch m
-            draws = {k: v[rows] for k, v in step_draws.items()}              # this rank's rows of this micro-batch
-            sync = micro == A - 1 or not info.enabled
-            with (ddp.no_sync() if not sync else torch.enable_grad()):
-                with autocast(device, precision):
-                    loss, _, _ = fwd(z, cfg.mask_ratio, draws=draws)
-                scaler.scale(loss / A).backward()
-            loss_sum += loss.detach().float()
-        loss_avg = loss_sum / A
-        if info.enabled: dist.all_reduce(loss_avg); loss_avg /= W
-        guard.update(step + 1, loss_avg)                           # on the device; read at the next boundary
-        scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=True)
-        step += 1; n_img += eff_batch
-        first_t = loss_avg if first_t is None else first_t
-        log_now, ckpt_now = step % cfg.log_every == 0 or step == end, step % cfg.ckpt_every == 0 or step == end
-        if log_now or ckpt_now:                                    # a boundary: the only host sync of the loop
-            bad, bad_loss, (last, first) = guard.read(loss_avg, first_t)
-            if bad:
-                raise NonFiniteLossError(f'non-finite loss ({bad_loss}) at step {bad}; the run stopped at step {step}, the first '
-                                         f'log/checkpoint boundary after it, and wrote nothing for steps {bad}..{step}. Last good '
-                                         f'checkpoint: {run.latest_checkpoint()}. Rerun to resume from it after lowering the lr '
-                                         f'(now {lr:.3g}) or switching precision (now {precision}).')
-        if log_now:
-            dt = time.time() - t_last; ips = n_img / max(dt, 1e-9); t_last, n_img = time.time(), 0
-            if info.is_main: run.log(step=step, epoch=round(step / steps_per_epoch, 4), loss=last, lr=lr, img_per_s=round(ips, 2))
-            bar.set_postfix(loss=f'{last:.4f}', lr=f'{lr:.2e}', img_s=f'{ips:.0f}')
-        bar.update(1)
-        if ckpt_now: path = save(step)
+    with ckpts:                                                # the last write finishes before the stage returns
+        while step < end:
+            lr = lr_at(step, peak, total, warmup, cfg.min_lr)
+            for g in opt.param_groups: g['lr'] = lr
+            loss_avg = _pretrain_step(cfg, model, ddp, fwd, batches, scaler, step, info, device, precision)
+            guard.update(step + 1, loss_avg)                           # on the device; read at the next boundary
+            scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=True)
+            step += 1; meter.add(eff_batch)
+            first_t = loss_avg if first_t is None else first_t
+            log_now, ckpt_now = at_boundary(step, cfg.log_every, end), at_boundary(step, cfg.ckpt_every, end)
+            if log_now or ckpt_now:                                    # a boundary: the only host sync of the loop
+                bad, bad_loss, (last, first) = guard.read(loss_avg, first_t)
+                if bad: raise non_finite_error(bad, bad_loss, step, run, f'Rerun to resume from it after lowering the lr (now {lr:.3g}) '
+                                               f'or switching precision (now {precision}).')
+            if log_now:
+                ips = meter.rate()
+                if info.is_main: run.log(step=step, epoch=round(step / spe, 4), loss=last, lr=lr, img_per_s=round(ips, 2))
+                bar.set_postfix(loss=f'{last:.4f}', lr=f'{lr:.2e}', img_s=f'{ips:.0f}')
+            bar.update(1)
+            if ckpt_now: path = ckpts.save(step)
     bar.close()
     return {'step': step, 'total_steps': total, 'warmup_steps': warmup, 'loss': last, 'first_loss': first, 'lr_peak': peak,
-            'effective_batch': eff_batch, 'steps_per_epoch': steps_per_epoch, 'checkpoint': str(path) if path else None,
+            'effective_batch': eff_batch, 'steps_per_epoch': spe, 'checkpoint': str(path) if path else None,
             'run_dir': str(run.path), 'model_config': mcfg.to_dict(), 'finished': step >= total}
+
+
+# %% ../nbs/06_pretrain.ipynb #a6bc971a
+def _schedule(cfg:PretrainConfig, micro_batches:int, world_size:int) -> tuple:
+    "(effective batch, optimizer steps per epoch, total steps, warmup steps, peak lr) of a run whose loader gives `micro_batches` per epoch."
+    A = cfg.accum_steps
+    eff_batch, spe = cfg.batch_size * A * world_size, micro_batches // A
+    check(spe >= 1, f'one epoch holds {micro_batches} micro-batches, fewer than accum_steps={A}; '
+          'use a smaller batch_size or accum_steps, or more data')
+    total, warmup = schedule_steps(cfg, spe)
+    return eff_batch, spe, total, warmup, cfg.lr if cfg.lr is not None else cfg.base_lr * eff_batch / 256
+
+
+# %% ../nbs/06_pretrain.ipynb #edfcd667
+def _pretrain_step(cfg, model, ddp, fwd, batches, scaler, step:int, info, device, precision) -> torch.Tensor:
+    "One optimizer step's forward and backward passes (`accum_steps` micro-batches per rank); returns the mean loss over all ranks, on the device."
+    B, W, A = cfg.batch_size, info.world_size, cfg.accum_steps
+    loss_sum = torch.zeros((), device=device)
+    step_draws = model.draw_random(B * A * W, torch.Generator().manual_seed(step_seed(cfg.seed, step)))  # the whole effective batch
+    step_draws = {k: to_device(v, device) for k, v in step_draws.items()}  # one copy per step, no host sync
+    for micro in range(A):
+        z, _ = next(batches)
+        z = to_device(z, device)
+        check(z.shape[0] == B, f'the loader gave a batch of {z.shape[0]}, expected batch_size={B} (use drop_last)', DataError)
+        rows = slice(micro * B * W + info.rank, (micro + 1) * B * W, W)   # (B,) rows j*W + r of micro-batch m
+        draws = {k: v[rows] for k, v in step_draws.items()}              # this rank's rows of this micro-batch
+        sync = micro == A - 1 or not info.enabled
+        with (ddp.no_sync() if not sync else torch.enable_grad()):
+            with autocast(device, precision):
+                loss, _, _ = fwd(z, cfg.mask_ratio, draws=draws)
+            scaler.scale(loss / A).backward()
+        loss_sum += loss.detach().float()
+    loss_avg = loss_sum / A
+    if info.enabled: dist.all_reduce(loss_avg); loss_avg /= W
+    return loss_avg
+
 
 # %% ../nbs/06_pretrain.ipynb #df8b32d9
 def export_mae_checkpoint(run_dir,                 # a pretraining run directory
@@ -374,7 +300,6 @@ def export_mae_checkpoint(run_dir,                 # a pretraining run directory
                           checkpoint=None,         # a checkpoint folder of the run (default: the latest)
                          ) -> Path:
     "Write a pretraining checkpoint in the released MAE/USP layout `{model, optimizer, epoch, scaler, args}`."
-    from usp_nb.core import atomic_path
     run = RunDir(run_dir)
     ck = Path(checkpoint) if checkpoint else run.latest_checkpoint()
     check(ck is not None, f'{run_dir} has no complete checkpoint to export; run pretrain first', CheckpointError)
@@ -411,7 +336,6 @@ def _stderr(line:str): print(line, file=sys.stderr, flush=True)
 
 def _pretrain_options(given:dict, extras:dict) -> dict:
     "The config's keyword arguments: the recipe's options (with `--recipe`) overridden by the flags given; refuses a paper-size preset on a CPU by accident."
-    from usp_nb.recipes import apply_recipe
     opts = apply_recipe('pretrain', given, extras.get('max_micro_batch'), log=lambda s: _stderr(f'usp_pretrain: {s}'))
     preset = opts.get('preset', PretrainConfig.preset)
     with torch.device('meta'): params = sum(p.numel() for p in create_mlm(preset).parameters())
@@ -421,14 +345,12 @@ def _pretrain_options(given:dict, extras:dict) -> dict:
 def pretrain_cli(argv:list[str]|None=None, # the words after `usp_pretrain` (default: the command line's)
                 ) -> int:                  # exit code: 0 done, 2 bad option, value or data, 1 any other failure
     "Masked latent modeling pretraining (USP) from the shell; `usp_pretrain --help` lists every option."
-    from usp_nb.recipes import RECIPE_FLAGS
     return run_config_cli(PretrainConfig, pretrain, argv, 'usp_pretrain', _pretrain_summary, _pretrain_options, RECIPE_FLAGS)
 
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(pretrain_cli())   # python -m usp_nb.pretrain
 
 # %% ../nbs/06_pretrain.ipynb #57b5d276
 def _free_port() -> int:
-    import socket
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 def launch_local(cfg:PretrainConfig, nproc:int=2, port:int|None=None, timeout:float=600) -> list[int]:

@@ -11,8 +11,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
+from timm.optim import Lars
+from timm.optim import param_groups_layer_decay
+import matplotlib.pyplot as plt
 from .core import check, choice, DataError, ConfigError, load_checkpoint, RunDir
+from .transfer import transfer_mlm_to_vit
+
 
 # %% auto #0
 __all__ = ['cache_arrays', 'mlm_features', 'LinearProbe', 'ridge_probe', 'linear_probe', 'finetune', 'noise_latents',
@@ -40,6 +44,8 @@ def mlm_features(model:nn.Module,          # a MaskedLatentViT (frozen)
     model.train(was)
     return torch.cat(out)
 
+
+# %% ../nbs/14_probe.ipynb #328ace2f
 class LinearProbe(nn.Module):
     "MAE's linear probe head: BatchNorm1d without affine parameters, then Linear (weights N(0, 0.01), bias 0)."
     def __init__(self, dim:int, num_classes:int):
@@ -48,15 +54,21 @@ class LinearProbe(nn.Module):
         nn.init.trunc_normal_(self.fc.weight, std=0.01); nn.init.zeros_(self.fc.bias)
     def forward(self, f): return self.fc(self.bn(f))
 
+
+# %% ../nbs/14_probe.ipynb #5bdedf62
 def _cosine_lr(i:int, total:int, warmup:int, peak:float) -> float:
     if i < warmup: return peak * i / max(1, warmup)
     return peak * 0.5 * (1 + math.cos(math.pi * (i - warmup) / max(1, total - warmup)))
 
+
+# %% ../nbs/14_probe.ipynb #6d4094f8
 @torch.no_grad()
 def _accuracy(model, x, y, batch_size:int=1000) -> float:
     model.eval()
     return sum((model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum().item() for i in range(0, len(x), batch_size)) / len(x)
 
+
+# %% ../nbs/14_probe.ipynb #ff3daf73
 def ridge_probe(train_feats, train_y, val_feats, val_y, lam:float=1e-2) -> float:
     "Closed-form ridge classifier on standardised features (float64); returns val accuracy."
     X, Xv = train_feats.double(), val_feats.double()
@@ -69,6 +81,8 @@ def ridge_probe(train_feats, train_y, val_feats, val_y, lam:float=1e-2) -> float
     W = torch.linalg.solve(A, X1.T @ Y)                                         # (D+1, C)
     return ((Xv1 @ W).argmax(1) == val_y).double().mean().item()
 
+
+# %% ../nbs/14_probe.ipynb #81dafd83
 def linear_probe(train_feats:torch.Tensor, train_y:torch.Tensor, val_feats:torch.Tensor, val_y:torch.Tensor,
                  epochs:int=90,            # MAE: 90
                  warmup_epochs:int=10,     # MAE: 10
@@ -78,7 +92,6 @@ def linear_probe(train_feats:torch.Tensor, train_y:torch.Tensor, val_feats:torch
                  optimizer:str='lars',     # 'lars' (MAE) | 'sgd'
                  seed:int=0) -> dict:
     "Train a linear probe on frozen features; returns val/train accuracy and the recipe."
-    from timm.optim import Lars
     choice('optimizer', optimizer, ('lars', 'sgd'))
     check(train_feats.ndim == 2 and len(train_feats) == len(train_y), f'features must be (N, D) with N labels, got {tuple(train_feats.shape)} and {len(train_y)}', DataError)
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
@@ -101,6 +114,7 @@ def linear_probe(train_feats:torch.Tensor, train_y:torch.Tensor, val_feats:torch
     return {'accuracy': _accuracy(head, val_feats, val_y), 'train_accuracy': _accuracy(head, train_feats, train_y),
             'final_loss': loss.item(), 'epochs': epochs, 'lr': lr, 'optimizer': optimizer, 'seconds': round(time.time() - t0, 1)}
 
+
 # %% ../nbs/14_probe.ipynb #692c825a
 def finetune(mlm_weights,                 # MLM weights: a MaskedLatentViT, state dict, checkpoint path or run dir
              train_cache, val_cache,      # LatentCaches (train: random stored flip each epoch; val: no flip)
@@ -112,8 +126,6 @@ def finetune(mlm_weights,                 # MLM weights: a MaskedLatentViT, stat
              n_train:int|None=None,       # use only the first n training latents
              mode:str='mean', seed:int=0) -> dict:
     "Fine-tune a timm ViT initialised from the MLM encoder on cached latents; returns val accuracy and the recipe."
-    from timm.optim import param_groups_layer_decay
-    from usp_nb.transfer import transfer_mlm_to_vit
     torch.manual_seed(seed); g = torch.Generator().manual_seed(seed)
     vit, _ = transfer_mlm_to_vit(mlm_weights, num_classes=train_cache.num_classes, global_pool=global_pool, drop_path_rate=drop_path)
     groups = param_groups_layer_decay(vit, weight_decay=weight_decay, no_weight_decay_list=vit.no_weight_decay(), layer_decay=layer_decay)
@@ -141,7 +153,7 @@ def finetune(mlm_weights,                 # MLM weights: a MaskedLatentViT, stat
 def noise_latents(z:torch.Tensor, t:float|int, objective, noise:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "(x_t, t as the model's (B,) input) for a GaussianDiffusion (integer t) or a Transport (t in [0, 1], 1 = data)."
     B = z.shape[0]
-    if hasattr(objective, 'q_sample'):
+    if objective.kind == 'diffusion':
         check(float(t).is_integer() and 0 <= t < objective.num_timesteps, f'DiT timesteps are integers in [0, {objective.num_timesteps}), got {t}')
         tt = torch.full((B,), int(t), dtype=torch.long)
         return objective.q_sample(z, tt, noise), objective.timestep_map[tt]
@@ -149,6 +161,8 @@ def noise_latents(z:torch.Tensor, t:float|int, objective, noise:torch.Tensor) ->
     tt = torch.full((B,), float(t))
     return objective.path.interpolate(tt, noise, z), tt
 
+
+# %% ../nbs/14_probe.ipynb #20b74504
 @torch.no_grad()
 def diffusion_features(model, z:torch.Tensor, t, objective, layers=None, seed:int=0, batch_size:int=500) -> dict:
     "{layer: mean-pooled block output (N, D)} of a DiT/SiT on latents noised to `t`, with the null label."
@@ -162,6 +176,8 @@ def diffusion_features(model, z:torch.Tensor, t, objective, layers=None, seed:in
         for l in layers: out[l].append(feats[l % len(model.blocks)].mean(1))    # (B, D)
     return {l: torch.cat(v) for l, v in out.items()}
 
+
+# %% ../nbs/14_probe.ipynb #9c2832d0
 def diffusion_probe_grid(model, train, val,     # model: DiT/SiT; train, val: (z, y) latents and labels
                          objective,             # GaussianDiffusion (DiT) or Transport (SiT)
                          timesteps,             # in the objective's convention (DiT: ints; SiT: floats in [0, 1])
@@ -179,9 +195,10 @@ def diffusion_probe_grid(model, train, val,     # model: DiT/SiT; train, val: (z
     return {'grid': grid, 'layers': layers, 'timesteps': list(timesteps), 'best': {'layer': layers[i], 'timestep': timesteps[j],
             'accuracy': float(grid[i, j])}, 'seconds': round(time.time() - t0, 1)}
 
+
+# %% ../nbs/14_probe.ipynb #eb54398b
 def plot_probe_heatmap(res:dict, title:str='', ax=None):
     "Heatmap of a `diffusion_probe_grid` result (layers down, timesteps across), best cell boxed."
-    import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(4.2, 2.8), dpi=70)
     im = ax.imshow(res['grid'], vmin=0, vmax=1, cmap='viridis', aspect='auto')
     ax.set_xticks(range(len(res['timesteps'])), [str(t) for t in res['timesteps']]); ax.set_yticks(range(len(res['layers'])), res['layers'])
@@ -192,3 +209,4 @@ def plot_probe_heatmap(res:dict, title:str='', ax=None):
     ax.set_title(title or f"best: block {b['layer']}, t={b['timestep']}: {b['accuracy']:.3f}", fontsize=9)
     plt.colorbar(im, ax=ax, fraction=0.046)
     return ax.figure
+

@@ -8,18 +8,14 @@ import json, math, sys
 from dataclasses import dataclass, field, fields
 
 import torch
-
 from .core import check, choice, ConfigError, dist_info_from_env
 from .mlm import MLM_PRESETS, mlm_config
 from .dit import DIT_PRESETS, dit_config
-from .pretrain import PretrainConfig, schedule_steps
-from .train import TrainConfig
+
 
 # %% auto #0
-__all__ = ['IMAGENET_TRAIN', 'PAPER_FID_400K', 'RECIPES', 'REQUIRES_HELP', 'RECIPE_FLAGS', 'GPUS', 'GPU_MEMORY_GB', 'GB',
-           'PAPER_COST', 'Recipe', 'recipe_names', 'get_recipe', 'batch_split', 'recipe_options', 'apply_recipe',
-           'recipe_config', 'recipes_table', 'peak_tflops', 'activation_bytes_per_unit', 'sd_vae_encode_flops', 'plan',
-           'format_plan', 'PlanConfig', 'plan_cli']
+__all__ = ['IMAGENET_TRAIN', 'PAPER_FID_400K', 'RECIPES', 'REQUIRES_HELP', 'RECIPE_FLAGS', 'Recipe', 'recipe_names', 'get_recipe',
+           'batch_split', 'recipe_options', 'apply_recipe', 'recipes_table']
 
 # %% ../nbs/20_recipes.ipynb #234bebe9
 IMAGENET_TRAIN = 1_281_167     # ImageNet-1k training images: one epoch
@@ -42,6 +38,8 @@ class Recipe:
     @property
     def steps_per_epoch(self) -> int: return self.dataset_size // self.global_batch
 
+
+# %% ../nbs/20_recipes.ipynb #f5dd4906
 PAPER_FID_400K = {'dit-b/2': 43.5, 'dit-b/2-usp': 27.22, 'dit-l/2': 23.3, 'dit-l/2-usp': 15.05, 'dit-xl/2': 19.9,
                   'dit-xl/2-usp': 9.73, 'sit-b/2': 33.0, 'sit-b/2-usp': 22.10, 'sit-xl/2': 17.0, 'sit-xl/2-usp': 7.38}
 
@@ -56,6 +54,8 @@ def _pretrain_recipe(size:str, epochs:int) -> Recipe:
                   note='data_path: the ImageNet train folder; each step crops (RandomResizedCrop 224, scale 0.2-1, flip) and '
                        'encodes it with the frozen SD VAE (posterior mean), so no latent cache is needed')
 
+
+# %% ../nbs/20_recipes.ipynb #892e38ab
 def _train_recipe(kind:str, size:str, usp:bool) -> Recipe:
     "DiT (diffusion) or SiT (transport) {size}/2 on ImageNet 256 latents for 400K steps, from scratch or from USP."
     name = f'{kind}-{size}/2' + ('-usp' if usp else '')
@@ -69,6 +69,8 @@ def _train_recipe(kind:str, size:str, usp:bool) -> Recipe:
     return Recipe(name, 'train', opts, 256, 128 if size == 'b' else 64, requires=('data_path',) + (('init_from',) if usp else ()),
                   sample=sample, paper=paper, note=note)
 
+
+# %% ../nbs/20_recipes.ipynb #7324f712
 def _cpu_recipes() -> list[Recipe]:
     "The demo's tiny runs on the built-in shapes (32 px), for CPUs and tests."
     pre = Recipe('usp-vit-tiny/2-cpu', 'pretrain', dict(preset='usp-vit-tiny/2', data='builtin', steps=1500, lr=1.5e-3,
@@ -80,21 +82,28 @@ def _cpu_recipes() -> list[Recipe]:
                    cfg_scale=2.0, num_samples=500)) for k in ('dit', 'sit') for u in (False, True)]
     return [pre] + gens
 
+
+# %% ../nbs/20_recipes.ipynb #8bdefc2d
 def _all_recipes() -> dict:
     rs = [_pretrain_recipe(s, e) for s in ('b', 'l', 'xl') for e in (800, 1600)]
     rs += [_train_recipe(k, s, u) for k in ('dit', 'sit') for s in ('b', 'l', 'xl') for u in (False, True)]
     return {r.name: r for r in rs + _cpu_recipes()}
 
+
+# %% ../nbs/20_recipes.ipynb #4a18de13
 RECIPES = _all_recipes()
 
 def recipe_names(stage:str|None=None) -> list[str]:
     "The recipes of `stage` ('pretrain' | 'train'; None: all)."
     return [n for n, r in RECIPES.items() if stage is None or r.stage == stage]
 
+
+# %% ../nbs/20_recipes.ipynb #52c5ac67
 def get_recipe(name:str) -> Recipe:
     "The recipe `name`; the error lists the known ones."
     choice('recipe', name, RECIPES)
     return RECIPES[name]
+
 
 # %% ../nbs/20_recipes.ipynb #1225e38e
 def batch_split(global_batch:int,          # images per optimizer step
@@ -110,6 +119,8 @@ def batch_split(global_batch:int,          # images per optimizer step
     accum = next(a for a in range(math.ceil(per_rank / limit), per_rank + 1) if per_rank % a == 0)
     return per_rank // accum, accum
 
+
+# %% ../nbs/20_recipes.ipynb #67135bab
 def recipe_options(name:str,                   # a recipe name
                    world_size:int|None=None,   # ranks (None: the launch environment's: torchrun, SLURM, else 1)
                    max_micro_batch:int|None=None, # None: the recipe's
@@ -126,6 +137,8 @@ def recipe_options(name:str,                   # a recipe name
         return {**r.options, 'recipe': name, 'batch_size': B}
     return {**r.options, 'recipe': name, 'batch_size': B, 'accum_steps': A}
 
+
+# %% ../nbs/20_recipes.ipynb #31373272
 REQUIRES_HELP = {'data_path': 'the data the recipe reads', 'init_from': 'the USP pretraining run or encoder to start from'}
 
 def apply_recipe(stage:str,                    # 'pretrain' | 'train': the command's stage
@@ -150,14 +163,9 @@ def apply_recipe(stage:str,                    # 'pretrain' | 'train': the comma
             + ('' if B * A * W == r.global_batch else f' (the recipe\'s is {r.global_batch}: --batch_size/--accum_steps override it)'))
     return opts
 
-def recipe_config(name:str, world_size:int=1, max_micro_batch:int|None=None, **overrides):
-    "The `PretrainConfig` or `TrainConfig` of recipe `name` on `world_size` ranks, with `overrides`."
-    r = get_recipe(name)
-    cls = PretrainConfig if r.stage == 'pretrain' else TrainConfig
-    return cls(**apply_recipe(r.stage, {'recipe': name, **overrides}, max_micro_batch, world_size))
-
 RECIPE_FLAGS = {'max_micro_batch': dict(type=int, metavar='INT', help="with --recipe: the largest per-GPU micro-batch; the "
                 "recipe's global batch is split into GPUs x micro-batch x accumulation steps (default: the recipe's)")}
+
 
 # %% ../nbs/20_recipes.ipynb #d0a7c72f
 def recipes_table(stage:str|None=None) -> str:
@@ -172,254 +180,3 @@ def recipes_table(stage:str|None=None) -> str:
                     f"{length} | {lr:.3g} | {', '.join(r.requires)} |")
     head = '| recipe | stage | model | global batch | micro-batch limit | length | peak lr | needs |\n|---|---|---|---|---|---|---|---|\n'
     return head + '\n'.join(rows)
-
-# %% ../nbs/20_recipes.ipynb #ac3c558c
-from .core import Config, run_config_cli
-from .bench import PEAK_BF16_TFLOPS, mlm_flops, dit_flops, train_flops
-from .mlm import MaskedLatentViT
-from .dit import DiT, DiTConfig
-from .train import make_objective, resolve_objective
-
-# %% ../nbs/20_recipes.ipynb #9f5a68fa
-GPUS = {'h100': 'H100 SXM', 'h200': 'H200', 'a100': 'A100'}   # --gpu -> `bench.PEAK_BF16_TFLOPS` key
-GPU_MEMORY_GB = {'H100 SXM': 80, 'H200': 141, 'A100': 80}     # datasheets (the A100's 80 GB model)
-
-def peak_tflops(gpu:str,          # 'h100' | 'h200' | 'a100'
-                precision:str,    # the run's precision: 'auto'/'bf16'/'fp16' or 'fp32'
-                tf32:bool=True,   # fp32 runs: TF32 tensor cores allowed
-               ) -> tuple[float, str]:  # (dense TFLOP/s, what the number is)
-    "The dense peak that a run's matrix products can reach on `gpu`: bf16 tensor cores, or TF32 (half the bf16 rate) for fp32 runs."
-    choice('gpu', gpu, GPUS)
-    bf16 = PEAK_BF16_TFLOPS[GPUS[gpu]]
-    if precision != 'fp32': return bf16, 'bf16 dense'
-    check(tf32, 'a strict fp32 run (tf32=False) has no tensor-core peak to plan against; plan it with TF32 on or in bf16')
-    return bf16 / 2, 'TF32 dense: the run is fp32 with TF32 matmuls'
-
-def _saved_bytes(fn) -> int:
-    "Bytes of the distinct storages autograd saves for the backward pass while `fn()` runs."
-    seen = {}
-    def pack(t):
-        s = t.untyped_storage(); seen[(s.data_ptr(), s.nbytes())] = s.nbytes()
-        return t
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t): fn()
-    return sum(seen.values())
-
-def activation_bytes_per_unit(build, run, units:int, bf16:bool) -> float:
-    "Saved-for-backward bytes per sample per (token x width x block) of a stand-in: `build()` a model, `run(model, B)` its forward at batch B; `units` per sample."
-    torch.manual_seed(0)
-    m = build()
-    ctx = (lambda: torch.autocast('cpu', dtype=torch.bfloat16)) if bf16 else (lambda: torch.enable_grad())
-    def at(B):
-        with ctx(): return _saved_bytes(lambda: run(m, B))
-    return (at(2) - at(1)) / units                                 # the weights, saved at both sizes, cancel
-
-# %% ../nbs/20_recipes.ipynb #5ed1a151
-def sd_vae_encode_flops(size:int,                           # image height = width in pixels
-                        channels:tuple=(128, 256, 512, 512), # the encoder's block widths (the SD VAE's)
-                        layers:int=2,                       # ResNet blocks per level
-                        latent_channels:int=4,
-                       ) -> int:                            # FLOPs (2 per multiply-add) of `AutoencoderKL.encode` on one image
-    "Analytic FLOPs of the SD VAE's encoder (convolutions, the mid-block attention, quant_conv), as `torch.utils.flop_counter` counts them."
-    conv = lambda cin, cout, k, hw: 2 * cin * cout * k * k * hw * hw
-    fl, hw, cin = conv(3, channels[0], 3, size), size, channels[0]
-    for i, cout in enumerate(channels):
-        for j in range(layers):
-            a = cin if j == 0 else cout
-            fl += conv(a, cout, 3, hw) + conv(cout, cout, 3, hw) + (conv(a, cout, 1, hw) if a != cout else 0)
-        cin = cout
-        if i < len(channels) - 1: hw //= 2; fl += conv(cout, cout, 3, hw)       # stride-2 downsampling
-    C, N = channels[-1], hw * hw
-    res = 2 * (conv(C, C, 3, hw) + conv(C, C, 3, hw))                         # the mid block's two ResNet blocks
-    attn = 4 * 2 * N * C * C + 2 * 2 * N * N * C                              # q, k, v, out projections; QK^T and AV
-    return fl + res + attn + conv(C, 2 * latent_channels, 3, hw) + conv(2 * latent_channels, 2 * latent_channels, 1, hw)
-
-# %% ../nbs/20_recipes.ipynb #1345e53b
-_PLACEHOLDER = {'data_path': '<data_path>', 'init_from': '<init_from>'}
-
-def _bf16(cfg) -> bool: return cfg.precision in ('auto', 'bf16', 'fp16')    # 'auto' is bf16 on the GPUs planned for
-
-def _pretrain_model(cfg:PretrainConfig, r:Recipe) -> dict:
-    "The MLM of a pretraining config, built and run on the meta device, with its FLOPs and activation bytes per image."
-    C, f = (4, 4) if cfg.data == 'builtin' else (4, 8)             # built-in VAE: 4 channels, /4; SD VAE: 4 channels, /8
-    mc = mlm_config(cfg.preset, image_size=cfg.train_image_size, vae_downsample=f, latent_channels=C, norm_pix_loss=cfg.norm_pix_loss)
-    with torch.device('meta'):
-        m = MaskedLatentViT.from_config(mc)
-        m(torch.empty(1, C, mc.latent_size, mc.latent_size), cfg.mask_ratio, draws=m.draw_random(1, torch.Generator()))
-    K = int(mc.num_patches * (1 - cfg.mask_ratio))
-    units = mc.depth * (K + 1) * mc.embed_dim + mc.decoder_depth * (mc.num_patches + 1) * mc.decoder_embed_dim
-    narrow = dict(embed_dim=64, depth=2, num_heads=1, decoder_embed_dim=64, decoder_depth=2, decoder_num_heads=1)
-    sc = mc.replace(**narrow)
-    c = activation_bytes_per_unit(lambda: MaskedLatentViT.from_config(sc),
-                                  lambda mm, B: mm(torch.randn(B, C, mc.latent_size, mc.latent_size), cfg.mask_ratio),
-                                  2 * (K + 1) * 64 + 2 * (mc.num_patches + 1) * 64, _bf16(cfg))
-    vae = cfg.data == 'folder'
-    return dict(model=cfg.preset, kind='masked latent modeling', tokens=f'{K + 1} of {mc.num_patches + 1} (encoder), {mc.num_patches + 1} (decoder)',
-                latent=(C, mc.latent_size, mc.latent_size), trainable=sum(p.numel() for p in m.parameters() if p.requires_grad),
-                stored=sum(t.numel() for t in m.state_dict().values()), forward=mlm_flops(mc, 1, cfg.mask_ratio),
-                vae_forward=sd_vae_encode_flops(cfg.train_image_size) if vae else 0,
-                vae_transient=3 * cfg.train_image_size ** 2 * 128 * 4 if vae else 0,
-                act_per_image=c * units, act_c=c, ema=False)
-
-def _train_model(cfg:TrainConfig, r:Recipe) -> dict:
-    "The DiT/SiT of a generator config, built and run on the meta device, with its objective, FLOPs and activation bytes per image."
-    C, f = (4, 4) if cfg.data == 'builtin' else (4, 8)
-    mc = dit_config(cfg.model, input_size=r.resolution // f, in_channels=C, class_dropout_prob=cfg.class_dropout_prob, **cfg.model_overrides())
-    kind = resolve_objective(cfg.objective, cfg.model)
-    make_objective(kind, mc)
-    with torch.device('meta'):
-        m = DiT(mc)
-        m(torch.empty(1, C, mc.input_size, mc.input_size), torch.zeros(1, dtype=torch.long), torch.zeros(1, dtype=torch.long))
-    if mc.affine_norm and cfg.init_from:                          # the USP encoder it starts from must have the same blocks
-        enc = mlm_config(f"usp-vit-{cfg.model.split('-')[1].split('/')[0]}/{mc.patch_size}")
-        check((enc.embed_dim, enc.depth, enc.num_heads) == (mc.hidden_size, mc.depth, mc.num_heads),
-              f'{cfg.model} has {mc.depth} blocks of width {mc.hidden_size}, the USP encoder {enc.depth} of {enc.embed_dim}: they cannot transfer')
-    sc = mc.replace(hidden_size=64, depth=2, num_heads=1, selfcond=False)
-    y = lambda B: torch.zeros(B, dtype=torch.long)
-    c = activation_bytes_per_unit(lambda: DiT(sc), lambda mm, B: mm(torch.randn(B, C, mc.input_size, mc.input_size), y(B), y(B)),
-                                  2 * mc.num_patches * 64, _bf16(cfg))
-    return dict(model=cfg.model, kind=kind, tokens=str(mc.num_patches), latent=(C, mc.input_size, mc.input_size),
-                trainable=sum(p.numel() for p in m.parameters() if p.requires_grad), stored=sum(t.numel() for t in m.state_dict().values()),
-                forward=dit_flops(mc, 1), vae_forward=0, vae_transient=0, act_per_image=c * mc.num_patches * mc.hidden_size * mc.depth,
-                act_c=c, ema=True, num_classes=mc.num_classes)
-
-# %% ../nbs/20_recipes.ipynb #16b536d2
-GB = 1e9
-
-def plan(recipe:str,                   # a recipe name (`RECIPES`)
-         gpus:int=8,                   # GPUs of the run
-         gpu:str='h100',               # 'h100' | 'h200' | 'a100'
-         mfu:float=0.4,                # model FLOP utilisation assumed: the fraction of the peak the run achieves
-         max_micro_batch:int|None=None, # None: the recipe's
-         steps:int|None=None,          # override the recipe's length in optimizer steps
-         precision:str|None=None,      # override the recipe's precision
-        ) -> dict:
-    "Validate recipe `recipe` on `gpus` GPUs (config and a meta-device forward) and estimate its memory, disk, FLOPs and time."
-    r = get_recipe(recipe)
-    check(0 < mfu <= 1, f'mfu={mfu} must lie in (0, 1]; 0.4 is a typical large-model training figure')
-    given = {k: v for k, v in dict(steps=steps, precision=precision).items() if v is not None}
-    given.update({k: _PLACEHOLDER[k] for k in r.requires})
-    opts = apply_recipe(r.stage, {'recipe': recipe, **given}, max_micro_batch, gpus)
-    cfg = (PretrainConfig if r.stage == 'pretrain' else TrainConfig)(**opts)
-    net = (_pretrain_model if r.stage == 'pretrain' else _train_model)(cfg, r)
-    B, A = cfg.batch_size, getattr(cfg, 'accum_steps', 1)
-    G = B * A * gpus
-    if r.stage == 'pretrain':
-        spe = r.dataset_size // G
-        total, warmup = schedule_steps(cfg, spe)
-    else: total, warmup, spe = cfg.steps, cfg.warmup_steps, r.dataset_size // G
-    per_image = train_flops(net['forward']) + net['vae_forward']
-    flops = per_image * G * total
-    peak, peak_what = peak_tflops(gpu, cfg.precision, getattr(cfg, 'tf32', True))
-    seconds = flops / (gpus * peak * 1e12 * mfu)
-    P, S = net['trainable'], net['stored']
-    mem = {'weights': 4 * S, 'grads': 4 * P, 'adamw': 8 * P, 'ema': 4 * S if net['ema'] else 0,
-           'activations': B * net['act_per_image'], 'vae_encode': B * net['vae_transient'], 'context': 1 * GB}
-    ckpt = 4 * S * (2 if net['ema'] else 1) + 8 * P
-    out = dict(recipe=recipe, stage=r.stage, gpus=gpus, gpu=GPUS[gpu], gpu_key=gpu, gpu_memory_gb=GPU_MEMORY_GB[GPUS[gpu]], mfu=mfu, **net,
-               global_batch=G, micro_batch=B, accum_steps=A, steps=total, warmup_steps=warmup, steps_per_epoch=spe,
-               epochs=total / spe, dataset_size=r.dataset_size, flops_per_image=per_image, total_flops=flops, peak_tflops=peak, peak_what=peak_what,
-               hours=seconds / 3600, gpu_hours=seconds * gpus / 3600, memory=mem, memory_gb=sum(mem.values()) / GB,
-               checkpoint_gb=ckpt / GB, checkpoints_kept=cfg.keep_last, precision=cfg.precision, needs=list(r.requires))
-    if r.stage == 'train' and cfg.data == 'cache':
-        C, h, w = net['latent']
-        out.update(cache_bytes_per_image=2 * 2 * C * h * w * 2, cache_images=r.dataset_size)
-    if r.sample:
-        s = r.sample
-        sflops = (2 if s['cfg_scale'] != 1 else 1) * net['forward'] * s['steps'] * s['num_samples']   # guidance doubles the batch
-        out['sampling'] = dict(**s, flops=sflops, hours=sflops / (gpus * peak * 1e12 * mfu) / 3600)
-    out['paper'] = _paper_cost(out)
-    return out
-
-# %% ../nbs/20_recipes.ipynb #ac720260
-PAPER_COST = dict(fid=9.6, usp_gpu_days=98, scratch_gpu_days=622, scratch_steps=7_000_000, usp_steps=400_000)   # DiT-XL/2, the USP paper
-
-def _paper_cost(p:dict) -> dict|None:
-    "For DiT-XL/2 recipes: the paper's cost to FID 9.6 next to this plan's rate for the same runs (scratch 7M steps; USP pretraining + 400K steps)."
-    if not p['recipe'].startswith('dit-xl/2'): return None
-    day = p['gpu_hours'] / 24 / p['steps']                      # GPU-days per generator step at this plan's rate
-    pre800 = plan('usp-vit-xl/2-800ep', p['gpus'], p['gpu_key'], p['mfu'])['gpu_hours'] / 24
-    pre = {800: pre800, 1600: 2 * pre800}                      # the same run for twice the epochs
-    usp = {e: pre[e] + day * PAPER_COST['usp_steps'] for e in pre}
-    return dict(**PAPER_COST, paper_ratio=PAPER_COST['scratch_gpu_days'] / PAPER_COST['usp_gpu_days'],
-                est_scratch_gpu_days=day * PAPER_COST['scratch_steps'], est_generator_gpu_days=day * PAPER_COST['usp_steps'],
-                est_pretrain_gpu_days=pre, est_usp_gpu_days=usp,
-                est_ratio={e: day * PAPER_COST['scratch_steps'] / usp[e] for e in usp})
-
-# %% ../nbs/20_recipes.ipynb #50c343e8
-def _flops(x:float) -> str: return f'{x / 1e9:.1f} G' if x >= 1e9 else f'{x / 1e6:.1f} M'
-
-def format_plan(p:dict) -> str:
-    "The report `usp_plan` prints for a `plan` result."
-    C, h, w = p['latent']; GB_ = GB
-    mem, gmem = p['memory'], p['gpu_memory_gb']
-    L = [f"usp_plan {p['recipe']}: {p['stage']} of {p['model']} ({p['kind']}) on {p['gpus']} x {p['gpu']} ({gmem} GB each)",
-         f"  batch: global {p['global_batch']} = {p['gpus']} GPU(s) x {p['micro_batch']} per micro-batch x {p['accum_steps']} accumulation step(s)",
-         f"  length: {p['steps']:,} optimizer steps ({p['epochs']:.1f} epochs of {p['dataset_size']:,} images, {p['steps_per_epoch']:,} steps each), "
-         f"warmup {p['warmup_steps']:,} steps",
-         f"  checked: the {p['stage']} config validates; the network was built on the meta device and run forward at micro-batch 1 "
-         f"({C}x{h}x{w} latents; tokens {p['tokens']})",
-         f"  parameters: {p['trainable'] / 1e6:.1f}M trained, {p['stored'] / 1e6:.1f}M stored",
-         f"  FLOPs per image: {_flops(p['forward'])} forward, {_flops(3 * p['forward'])} to train on it (3 x forward; bench's analytic count)"
-         + (f" + {_flops(p['vae_forward'])} to encode it with the SD VAE" if p['vae_forward'] else ''),
-         f"  memory per GPU: {p['memory_gb']:.1f} GB of {gmem} = " + ' + '.join(f'{k} {v / GB_:.1f}' for k, v in mem.items() if v),
-         f"    formula: 4 B x parameters each for fp32 weights, gradients{' and the EMA' if p['ema'] else ''}, 8 B x parameters for AdamW's "
-         f"moments; activations = micro-batch {p['micro_batch']} x {p['act_per_image'] / 1e6:.0f} MB (tokens x width x blocks x "
-         f"{p['act_c']:.0f} B, {'bf16 autocast' if p['precision'] != 'fp32' else 'fp32'}, measured on a narrow CPU stand-in); 1 GB CUDA context"
-         + ('; the VAE encode: 3 x 128-channel fp32 maps per image' if p['vae_transient'] else ''),
-         f"  checkpoint: {p['checkpoint_gb']:.1f} GB each (fp32 weights{' + EMA' if p['ema'] else ''} + AdamW moments) x {p['checkpoints_kept']} kept "
-         f"= {p['checkpoint_gb'] * p['checkpoints_kept']:.1f} GB"]
-    if p['memory_gb'] > 0.8 * gmem:
-        L.append(f"    over 80% of the GPU's {gmem} GB: use --max_micro_batch {max(1, p['micro_batch'] // 2)} (more accumulation) or more GPUs")
-    if 'cache_bytes_per_image' in p:
-        n, b = p['cache_images'], p['cache_bytes_per_image']
-        L.append(f"  latent cache: {n:,} images x {b / 1024:.0f} KiB (image + flip; posterior mean and spread in fp16, {C}x{h}x{w}) = {n * b / 2**30:.1f} GiB")
-    elif p['vae_forward']: L.append('  data: images are cropped and encoded at every step (no latent cache)')
-    L += [f"  compute: {p['total_flops']:.3g} FLOPs = {p['steps']:,} steps x {p['global_batch']} images x {_flops(p['flops_per_image'])}FLOPs",
-          f"  time: {p['hours']:,.1f} h wall, {p['gpu_hours']:,.0f} GPU-hours ({p['gpu_hours'] / 24:,.1f} GPU-days), assuming an MFU of "
-          f"{p['mfu']:.0%} of {p['peak_tflops']:.1f} TFLOP/s per GPU ({p['peak_what']})"]
-    if 'sampling' in p:
-        s = p['sampling']
-        L.append(f"  FID samples: {s['num_samples']:,} x {s['steps']} {s['sampler']} steps" + (' x 2 (guidance)' if s['cfg_scale'] != 1 else '')
-                 + f": {s['flops']:.3g} FLOPs, {s['hours']:.1f} h on {p['gpus']} GPU(s) at the same rate")
-    if p['paper']:
-        c = p['paper']
-        L += [f"  the paper: DiT-XL/2 reaches FID {c['fid']} in {c['scratch_gpu_days']} GPU-days from scratch ({c['scratch_steps'] / 1e6:.0f}M steps) "
-              f"and in {c['usp_gpu_days']} with USP (pretraining + {c['usp_steps'] // 1000}K steps): {c['paper_ratio']:.1f}x",
-              f"  this plan's rate: {c['scratch_steps'] / 1e6:.0f}M steps from scratch {c['est_scratch_gpu_days']:,.0f} GPU-days; USP "
-              + '; '.join(f"{c['est_usp_gpu_days'][e]:,.0f} with {e} pretraining epochs ({c['est_pretrain_gpu_days'][e]:,.0f} + {c['est_generator_gpu_days']:,.1f})"
-                          for e in (800, 1600)) + ': ' + ' and '.join(f"{c['est_ratio'][e]:.1f}x" for e in (800, 1600)),
-              "  (the paper's figure does not come with its GPU type and utilisation here: compare the ratios, not the days)"]
-    if p['needs']: L.append('  the run needs: ' + ', '.join(f'--{k} ({REQUIRES_HELP[k]})' for k in p['needs']))
-    return '\n'.join(L)
-
-# %% ../nbs/20_recipes.ipynb #747b4830
-@dataclass
-class PlanConfig(Config):
-    "What `usp_plan` prices: a recipe on a number of GPUs."
-    recipe: str                     # the recipe (`usp_plan RECIPE`; the names: `recipes.RECIPES`)
-    gpus: int = 8                   # GPUs of the run
-    gpu: str = 'h100'               # 'h100' (SXM) | 'h200' | 'a100'
-    mfu: float = 0.4                # model FLOP utilisation assumed: the fraction of the dense peak the run achieves
-    max_micro_batch: int|None = None # the largest per-GPU micro-batch (None: the recipe's)
-    steps: int|None = None          # the run's length in optimizer steps (None: the recipe's)
-    precision: str|None = None      # the run's precision (None: the recipe's)
-    json: bool = False              # print the estimate as one JSON line instead of the report
-
-    def validate(self):
-        choice('recipe', self.recipe, RECIPES); choice('gpu', self.gpu, GPUS)
-        check(isinstance(self.gpus, int) and self.gpus >= 1, f'gpus={self.gpus!r} must be an integer >= 1')
-        check(0 < self.mfu <= 1, f'mfu={self.mfu} must lie in (0, 1]; 0.4 is a typical large-model training figure')
-
-def _plan_stage(cfg:PlanConfig) -> dict|None:
-    p = plan(cfg.recipe, cfg.gpus, cfg.gpu, cfg.mfu, cfg.max_micro_batch, cfg.steps, cfg.precision)
-    if cfg.json: return p
-    print(format_plan(p), flush=True)
-
-def plan_cli(argv:list[str]|None=None, # `RECIPE --gpus N --gpu h100 ...` (default: the command line's)
-            ) -> int:                  # exit code: 0 done, 2 a bad recipe or option
-    "Check and price a recipe before it is submitted: `usp_plan dit-xl/2 --gpus 8 --gpu h100`."
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and not argv[0].startswith('-'): argv = ['--recipe', *argv]         # the recipe as the first word
-    return run_config_cli(PlanConfig, _plan_stage, argv, 'usp_plan', summary=lambda p: p)
-
-if __name__ == '__main__' and '__file__' in globals(): sys.exit(plan_cli())   # python -m usp_nb.recipes

@@ -14,10 +14,16 @@ import torch.distributed as dist
 
 from .core import (Config, set_tf32, run_config_cli, check, choice, ConfigError, DataError, CheckpointError, init_distributed, RunDir, hold_run_dir,
                          load_checkpoint, atomic_path, atomic_write_text, sha256_file, git_commit, progress)
+from PIL import Image
+from . import __version__
+from .data import image_grid
+from .vae import FrozenVAE, builtin_vae
+from .latents import vae_for_cache, read_manifest, builtin_latent_cache
 from .dit import DiT, DiTConfig, DIT_PRESETS
+from .diffusion import GaussianDiffusion
+from .objective import generate, make_objective, resolve_objective, check_sampler, SAMPLERS
 from .transfer import load_dit, read_state_dict
-from .train import generate, make_objective, resolve_objective, image_grid, vae_for_cache
-from .latents import read_manifest
+
 
 # %% auto #0
 __all__ = ['SampleConfig', 'open_generator', 'class_labels', 'sample', 'parts_recipe', 'sample_cli']
@@ -52,7 +58,7 @@ class SampleConfig(Config):
         choice('labels', self.labels, ('random', 'balanced'))
         choice('precision', self.precision, ('fp32', 'bf16', 'fp16'))
         if self.model is not None: choice('model', self.model, DIT_PRESETS)
-        if self.sampler is not None: choice('sampler', self.sampler, ('ddpm', 'ddim', 'sde', 'ode'))
+        if self.sampler is not None: choice('sampler', self.sampler, [s for ss in SAMPLERS.values() for s in ss])
         for k in ('num_samples', 'batch_size', 'steps'):
             check(isinstance(getattr(self, k), int) and getattr(self, k) >= 1, f'{k}={getattr(self, k)!r} must be an integer >= 1')
         check(self.cfg_scale >= 0, f'cfg_scale={self.cfg_scale} must be >= 0 (1: no guidance)')
@@ -79,7 +85,6 @@ def open_generator(cfg:SampleConfig, device='cpu'):
         kind = meta['objective'] if cfg.objective == 'auto' else cfg.objective
         tc = meta['config']
         info.update(checkpoint=str(ck.resolve()), step=meta['step'], preset=meta.get('preset'), run_dir=str(ck.parent.parent))
-        from usp_nb.latents import builtin_latent_cache
         src = builtin_latent_cache(tc['image_size'], n=tc['builtin_n']) if tc['data'] == 'builtin' else tc['data_path']
         trained_on = (src.manifest if hasattr(src, 'manifest') else read_manifest(src))['vae']   # the training cache names its VAE
         vae = vae_for_cache(src, device) if cfg.vae is None else None
@@ -91,7 +96,6 @@ def open_generator(cfg:SampleConfig, device='cpu'):
         check(cfg.vae is not None, f'{p} does not say which VAE its latents came from; pass vae= (e.g. "sd-ema" for the released ImageNet models)')
         vae = None
     if vae is None:
-        from usp_nb.vae import FrozenVAE, builtin_vae
         vae = builtin_vae(cfg.image_size, device=device) if cfg.vae == 'builtin' else FrozenVAE.from_pretrained(cfg.vae, device=device)
     check(trained_on is None or vae.identity()['weights_sha'] == trained_on['weights_sha'], f'vae={cfg.vae!r} is not the VAE '
           f'this model was trained on ({trained_on and trained_on["name"]}, {trained_on and trained_on["weights_sha"]}): its samples '
@@ -108,22 +112,22 @@ def class_labels(n:int, num_classes:int, mode:str='random', seed:int=0) -> torch
     if mode == 'balanced': return torch.arange(n) % num_classes
     return torch.randint(0, num_classes, (n,), generator=torch.Generator().manual_seed(seed))
 
+
+# %% ../nbs/12_sample.ipynb #e2039fd7
 def sample(cfg:SampleConfig) -> dict:
     "Generate `cfg.num_samples` images; write samples.npz (ADM layout), grid.png and samples.json; returns the sidecar."
     info_d, device = init_distributed(cfg.device)
     set_tf32(cfg.tf32)
     model, objective, vae, info = open_generator(cfg, device)
-    from usp_nb.diffusion import GaussianDiffusion
-    is_diff = isinstance(objective, GaussianDiffusion)
-    sampler = cfg.sampler or ('ddpm' if is_diff else 'sde')
-    check(sampler in (('ddpm', 'ddim') if is_diff else ('sde', 'ode')), f'sampler={sampler!r} does not fit the '
-          f'{info["objective"]} objective; use {"ddpm or ddim" if is_diff else "sde or ode"}')
+    sampler = check_sampler(objective.kind, cfg.sampler)
     cfg = cfg.replace(sampler=sampler)
     out = Path(cfg.out_dir) if cfg.out_dir else (Path(info['run_dir'])/'samples'/_samples_tag(cfg, info['step']) if info.get('run_dir')
                                                  else Path(cfg.checkpoint).with_suffix('')/_samples_tag(cfg, None))
     with hold_run_dir(RunDir(out), f'usp_sample {info["checkpoint"]}', info_d, device):   # the only writer of out_dir until the end
         return _write_samples(cfg, out, model, objective, vae, info, info_d, sampler)
 
+
+# %% ../nbs/12_sample.ipynb #511b3ccb
 def parts_recipe(cfg:SampleConfig, info:dict) -> dict:
     "What decides the samples in a parts folder: the checkpoint (path, step, file digests), the VAE and every sampling setting."
     ck = Path(info['checkpoint'])
@@ -131,6 +135,8 @@ def parts_recipe(cfg:SampleConfig, info:dict) -> dict:
     keys = ('weights', 'objective', 'num_samples', 'batch_size', 'sampler', 'steps', 'cfg_scale', 'guide_channels', 'labels', 'seed', 'precision')
     return {'checkpoint': str(ck), 'step': info.get('step'), 'files': digests, 'vae': info['vae'], **{k: getattr(cfg, k) for k in keys}}
 
+
+# %% ../nbs/12_sample.ipynb #17395195
 def _check_parts(parts:Path, recipe:dict):
     "Parts of another recipe must never be mixed into these samples: refuse a folder whose recorded recipe differs."
     f = parts/'recipe.json'
@@ -143,6 +149,8 @@ def _check_parts(parts:Path, recipe:dict):
         raise DataError(f'{parts} holds samples that record no recipe (written by an older usp_nb); delete the parts folder to sample again')
     else: atomic_write_text(f, json.dumps(recipe, indent=1, default=str))
 
+
+# %% ../nbs/12_sample.ipynb #e9a7e6b5
 def _write_samples(cfg, out, model, objective, vae, info, info_d, sampler) -> dict:
     parts = out/'parts'
     if info_d.is_main: parts.mkdir(parents=True, exist_ok=True); _check_parts(parts, json.loads(json.dumps(parts_recipe(cfg, info), default=str)))
@@ -150,7 +158,8 @@ def _write_samples(cfg, out, model, objective, vae, info, info_d, sampler) -> di
     N, B, K = cfg.num_samples, cfg.batch_size, model.cfg.num_classes
     labels = class_labels(N, K, cfg.labels, cfg.seed)
     n_batches = math.ceil(N / B)
-    mine = [b for b in range(n_batches) if b % info_d.world_size == info_d.rank and not (parts/f'batch-{b:06d}.npz').exists()]
+    todo = [b for b in range(n_batches) if not (parts/f'batch-{b:06d}.npz').exists()]
+    mine = todo[info_d.rank::info_d.world_size]          # the batches still missing, dealt out evenly: a resumed run leaves no rank idle
     t0 = time.time()
     for b in progress(mine, rank=info_d.rank, desc=f'sampling {N} ({sampler} {cfg.steps})'):
         y = labels[b * B: (b + 1) * B]
@@ -169,10 +178,8 @@ def _write_samples(cfg, out, model, objective, vae, info, info_d, sampler) -> di
           'asked for (a part from another recipe?); delete the parts folder and sample again', DataError)
     with atomic_path(out/'samples.npz') as tmp_:
         with open(tmp_, 'wb') as f: np.savez(f, arr_0=images, arr_1=ys)
-    from PIL import Image
     g = torch.from_numpy(images[:cfg.grid_n]).permute(0, 3, 1, 2)
     Image.fromarray(image_grid(g, nrow=min(8, len(g)))).save(out/'grid.png')
-    from usp_nb import __version__
     side = {'samples': str(out/'samples.npz'), 'grid': str(out/'grid.png'), 'num_samples': N, 'image_shape': list(images.shape[1:]),
             **info, 'weights': cfg.weights, 'sampler': sampler, 'steps': cfg.steps, 'cfg_scale': cfg.cfg_scale,
             'guided_channels': ('none' if cfg.cfg_scale == 1 else 'all' if cfg.guide_channels is None else f'first {cfg.guide_channels}'),
@@ -181,6 +188,7 @@ def _write_samples(cfg, out, model, objective, vae, info, info_d, sampler) -> di
             'written': time.strftime('%Y-%m-%dT%H:%M:%S'), 'config': cfg.to_dict()}
     atomic_write_text(out/'samples.json', json.dumps(side, indent=2, default=str))
     return side
+
 
 # %% ../nbs/12_sample.ipynb #600ff3d6
 _SUMMARY_KEYS = ('samples', 'grid', 'num_samples', 'sampler', 'steps', 'cfg_scale', 'guided_channels')

@@ -13,86 +13,24 @@ import torch
 from torch import nn
 import torch.distributed as dist
 
-from .core import (Config, set_tf32, run_config_cli, refuse_large_on_cpu, check, choice, ConfigError, DataError, CheckpointError, seed_everything, rng_state, run_stage,
+from .core import (to_device, PRECISIONS, Config, set_tf32, run_config_cli, refuse_large_on_cpu, check, choice, ConfigError, DataError, CheckpointError, seed_everything, rng_state, run_stage,
                          set_rng_state, resolve_precision, autocast, init_distributed, RunDir, save_checkpoint,
                          load_checkpoint, progress)
+from PIL import Image
+from .latents import LatentCache, LatentLoader, builtin_latent_cache, vae_for_cache, check_same_vae
 from .dit import DiT, DiTConfig, DIT_PRESETS, dit_config, dit_param_count
-from .transfer import transfer_mlm_to_dit, load_mlm_checkpoint, make_ema
-from .pretrain import NonFiniteLossError, NonFiniteGuard, to_device, adamw_impl
+from .diffusion import GaussianDiffusion
+from .transfer import transfer_mlm_to_dit, load_mlm_checkpoint, make_ema, update_ema
+from .auxloss import ContrastiveSelfDistillation, REPALoss, build_repa_teacher
+from .stage import NonFiniteLossError, NonFiniteGuard, adamw_impl, step_seed, StageCheckpoints, wrap_model, at_boundary, Throughput, non_finite_error
+from .recipes import recipe_names, apply_recipe, RECIPE_FLAGS
+from .objective import OBJECTIVES, resolve_objective, make_objective, generate, with_autocast, draw_objective_noise
+from .data import image_grid
+
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'TRAIN_RESUME_FREE', 'resolve_objective', 'make_objective', 'generate', 'update_ema', 'TrainConfig',
-           'build_generator_data', 'recorded_vae', 'check_same_vae', 'vae_for_cache', 'image_grid',
-           'draw_objective_noise', 'validation_loss', 'build_aux_losses', 'train_generator', 'train_cli']
-
-# %% ../nbs/11_train.ipynb #5fb98ef6
-OBJECTIVES = ('auto', 'diffusion', 'transport')
-
-def resolve_objective(objective:str, model:str) -> str:
-    "'auto' -> 'diffusion' for dit-* presets, 'transport' for sit-* presets."
-    choice('objective', objective, OBJECTIVES)
-    if objective != 'auto': return objective
-    return 'transport' if model.startswith('sit') else 'diffusion'
-
-def make_objective(kind:str,        # 'diffusion' or 'transport'
-                   mcfg:DiTConfig,  # the model it trains (learned sigma decides the diffusion variance type)
-                  ):
-    "The training objective / sampler of a DiT or SiT."
-    choice('objective', kind, OBJECTIVES[1:])
-    if kind == 'diffusion':
-        from usp_nb.diffusion import GaussianDiffusion
-        return GaussianDiffusion(var_type='learned_range' if mcfg.learn_sigma else 'fixed_small')
-    from usp_nb.transport import Transport
-    check(not mcfg.learn_sigma, 'a transport (SiT) objective needs a model without learned sigma; use a sit-* preset '
-          "or learn_sigma=False")
-    return Transport()
-
-def _amp(model, device, precision):
-    "The model under autocast, returning fp32 (the objective's arithmetic stays in fp32)."
-    def fn(x, t, **kw):
-        with autocast(device, precision): return model(x, t, **kw).float()
-    return fn
-
-def generate(model:DiT,                 # the (EMA) model
-             objective,                 # from `make_objective`
-             labels:torch.Tensor,       # (N,) class labels; the null label (num_classes) gives unconditional samples
-             cfg_scale:float=1.0,       # classifier-free guidance scale (1: none)
-             guide_channels:int|None=None, # None: guide all latent channels; 3: the releases' quirk
-             steps:int=250,             # sampling steps
-             sampler:str|None=None,     # diffusion: 'ddpm' (default) | 'ddim'; transport: 'sde' (default) | 'ode'
-             generator:torch.Generator|None=None, # for the initial noise and the sampler's noise
-             precision:str='fp32',      # model calls under autocast in 'bf16'/'fp16'; the sampler's arithmetic stays fp32
-            ) -> torch.Tensor:          # latents (N, C, H, W)
-    "Sample latents from a DiT/SiT with either objective."
-    cfg = model.cfg
-    dev = next(model.parameters()).device
-    shape = (len(labels), cfg.in_channels, cfg.input_size, cfg.input_size)
-    kw = dict(y=labels.to(dev))
-    fn = model.forward
-    if cfg_scale != 1:
-        fn, kw = model.forward_with_cfg, dict(kw, cfg_scale=cfg_scale, guide_channels=guide_channels)
-    fn = _amp(fn, dev, precision)
-    was = model.training; model.eval()
-    try:
-        with torch.no_grad():
-            from usp_nb.diffusion import GaussianDiffusion
-            if isinstance(objective, GaussianDiffusion):
-                z = objective.sample(fn, shape, model_kwargs=kw, steps=steps, sampler=sampler or 'ddpm', generator=generator, device=dev)
-            else:
-                z = objective.sample(fn, shape, model_kwargs=kw, steps=steps, sampler=sampler or 'sde', generator=generator, device=dev)
-    finally: model.train(was)
-    return z
-
-# %% ../nbs/11_train.ipynb #8c93d366
-@torch.no_grad()
-def update_ema(ema:nn.Module, model:nn.Module, decay:float=0.9999):
-    "One EMA step: `ema = decay * ema + (1 - decay) * model` for parameters (one `_foreach_lerp_` over all), copy for buffers."
-    ep, dst, src = dict(ema.named_parameters()), [], []
-    for n, p in model.named_parameters():
-        dst.append(ep[n]); src.append(p.detach() if p.dtype == ep[n].dtype else p.detach().to(ep[n].dtype))
-    if dst: torch._foreach_lerp_(dst, src, 1 - decay)                 # a few fused kernels instead of one per tensor
-    eb = dict(ema.named_buffers())
-    for n, b in model.named_buffers(): eb[n].copy_(b)
+__all__ = ['TRAIN_RESUME_FREE', 'TrainConfig', 'build_generator_data', 'validation_loss', 'build_aux_losses', 'train_generator',
+           'train_cli']
 
 # %% ../nbs/11_train.ipynb #eb19954d
 @dataclass
@@ -166,7 +104,7 @@ class TrainConfig(Config):
         choice('objective', self.objective, OBJECTIVES)
         choice('data', self.data, ('builtin', 'cache'))
         choice('latent_mode', self.latent_mode, ('mean', 'sample'))
-        choice('precision', self.precision, ('auto', 'fp32', 'bf16', 'fp16'))
+        choice('precision', self.precision, PRECISIONS)
         check(self.data == 'builtin' or self.data_path, "data='cache' needs data_path (the latent cache to read)")
         for k in ('steps', 'batch_size', 'log_every', 'ckpt_every', 'keep_last', 'val_n', 'sample_steps', 'builtin_n'):
             check(isinstance(getattr(self, k), int) and getattr(self, k) >= 1, f'{k}={getattr(self, k)!r} must be an integer >= 1')
@@ -174,7 +112,6 @@ class TrainConfig(Config):
         check(len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), f'betas={self.betas} must be two numbers in [0, 1)')
         check(isinstance(self.warmup_steps, int) and self.warmup_steps >= 0, f'warmup_steps={self.warmup_steps!r} must be an integer >= 0')
         if self.recipe is not None:
-            from usp_nb.recipes import recipe_names
             choice('recipe', self.recipe, recipe_names('train'))
         check(math.isfinite(self.max_grad_norm) and self.max_grad_norm >= 0, f'max_grad_norm={self.max_grad_norm} must be a number >= 0 (0: no clipping, as released)')
         check(0 <= self.ema_decay < 1, f'ema_decay={self.ema_decay} must lie in [0, 1) (released: 0.9999)')
@@ -205,8 +142,7 @@ class TrainConfig(Config):
 
 # %% ../nbs/11_train.ipynb #37c57d66
 def build_generator_data(cfg:TrainConfig, rank:int=0, world_size:int=1, device='cpu'):
-    "(train cache, validation cache or None, train loader) for `cfg`; the loader gathers on the CPU (the step copies with `pretrain.to_device`)."
-    from usp_nb.latents import LatentCache, LatentLoader, builtin_latent_cache
+    "(train cache, validation cache or None, train loader) for `cfg`; the loader gathers on the CPU (the step copies with `stage.to_device`)."
     if cfg.data == 'builtin':
         train = builtin_latent_cache(cfg.image_size, n=cfg.builtin_n, split='train')
         val = builtin_latent_cache(cfg.image_size, split='val') if cfg.val_every else None
@@ -219,86 +155,38 @@ def build_generator_data(cfg:TrainConfig, rank:int=0, world_size:int=1, device='
                           drop_last=True, device='cpu')
     return train, val, loader
 
-def recorded_vae(src) -> dict|None:
-    "The VAE identity a usp_nb run directory or checkpoint folder records (its data's VAE), or None (released files record none)."
-    p = Path(src)
-    ck = p if (p/'meta.json').exists() else RunDir(p).latest_checkpoint() if p.is_dir() else None
-    return json.loads((ck/'meta.json').read_text()).get('vae') if ck is not None else None
-
-def check_same_vae(init_from, cache):
-    "An encoder pretrained on one VAE's latents must not initialise a generator trained on another VAE's latents."
-    have, want = recorded_vae(init_from), cache.manifest['vae']
-    if have is None: return
-    check(have['weights_sha'] == want['weights_sha'] and have['latent_channels'] == want['latent_channels'],
-          f'init_from={init_from} was pretrained on latents of VAE {have["name"]} ({have["weights_sha"]}, {have["latent_channels"]} channels), '
-          f'but {cache.path} holds latents of VAE {want["name"]} ({want["weights_sha"]}, {want["latent_channels"]} channels): '
-          'pretrain on this VAE\'s latents, or train on a cache built with the VAE the encoder saw', CheckpointError)
-
-def vae_for_cache(cache, device='cpu'):
-    "The frozen VAE a latent cache (a `LatentCache` or its folder) was built with, to decode samples of a model trained on it; reads only the manifest."
-    from usp_nb.vae import FrozenVAE, builtin_vae
-    from usp_nb.latents import read_manifest
-    path, man = (cache.path, cache.manifest) if hasattr(cache, 'manifest') else (Path(cache), read_manifest(cache))
-    ident = man['vae']
-    if ident['name'].startswith('builtin:'): vae = builtin_vae(man['resolution'][0], device=device)
-    else: vae = FrozenVAE.from_pretrained(ident['name'], device=device)
-    check(vae.identity()['weights_sha'] == ident['weights_sha'], f'the VAE found for {path} ({ident["name"]}) has other '
-          'weights than the one that built the cache; decode with the VAE the cache was built with', DataError)
-    return vae
-
-def image_grid(images:torch.Tensor, # uint8 (N, 3, H, W)
-               nrow:int=8,          # images per row
-               pad:int=2,           # pixels between images
-              ) -> np.ndarray:      # uint8 (rows*(H+pad)+pad, nrow*(W+pad)+pad, 3)
-    "Tile images into one picture (white padding)."
-    N, _, H, W = images.shape
-    rows = math.ceil(N / nrow)
-    out = np.full((rows * (H + pad) + pad, nrow * (W + pad) + pad, 3), 255, np.uint8)
-    for i, im in enumerate(images.permute(0, 2, 3, 1).cpu().numpy()):     # (H, W, 3) each
-        r, c = divmod(i, nrow)
-        out[pad + r * (H + pad): pad + r * (H + pad) + H, pad + c * (W + pad): pad + c * (W + pad) + W] = im
-    return out
 
 # %% ../nbs/11_train.ipynb #2587e6ed
-def _step_seed(seed:int, step:int, rank:int) -> int: return (seed * 1_000_003 + step * 1_009 + rank * 7_919 + 17) % 2**62
-
-def draw_objective_noise(objective,                   # from `make_objective`
-                         shape:tuple,                 # the data's shape (B, C, H, W)
-                         generator:torch.Generator,   # the step's generator (CPU: reproducible on any device)
-                         device='cpu',                # where the model runs
-                        ) -> dict:                    # {'t': (B,), 'noise': shape} on `device`
-    "The t and noise `objective.training_losses(..., generator=generator)` would draw (same draws, same order), moved with `to_device`; pass them as `**kwargs`."
-    from usp_nb.diffusion import GaussianDiffusion
-    B, gd = shape[0], generator.device
-    if isinstance(objective, GaussianDiffusion):
-        t = to_device(torch.randint(0, objective.num_timesteps, (B,), generator=generator, device=gd), device)
-    else:
-        u = to_device(torch.rand(B, generator=generator, device=gd), device)
-        t = objective.train_eps + (1 - 2 * objective.train_eps) * u            # Transport's U[eps, 1 - eps], as it computes it
-    return {'t': t, 'noise': to_device(torch.randn(tuple(shape), generator=generator, device=gd), device)}
-
 @torch.no_grad()
-def validation_loss(model:DiT, objective, cache, n:int=256, batch_size:int=64, seed:int=0, device='cpu', precision='fp32') -> dict:
-    "Mean objective loss on the first `n` latents of `cache` (posterior means, no flip) with fixed t and noise."
+def validation_loss(model:DiT, objective, cache, n:int=256, batch_size:int=64, seed:int=0, device='cpu', precision='fp32',
+                    rank:int=0, world_size:int=1) -> dict:
+    "Mean objective loss on the first `n` latents of `cache` (posterior means, no flip) with fixed t and noise; with `world_size` > 1 every rank computes its share of the batches (the same batches and draws at any world size) and all get the mean."
     was = model.training; model.eval()
     idx = torch.arange(min(n, len(cache)))
     tot = {}                                                           # sums on the device, read once at the end
     try:
-        for i in range(0, len(idx), batch_size):
+        for i in list(range(0, len(idx), batch_size))[rank::world_size]:
             z, y = cache.get(idx[i:i + batch_size], mode='mean', flip='none')
             gen = torch.Generator().manual_seed(seed * 7_919 + i)
             z, y = to_device(z, device), to_device(y, device)
-            out = objective.training_losses(_amp(model, device, precision), z, model_kwargs=dict(y=y),
+            out = objective.training_losses(with_autocast(model, device, precision), z, model_kwargs=dict(y=y),
                                             **draw_objective_noise(objective, z.shape, gen, device))
             for k, v in out.items():
                 if torch.is_tensor(v) and v.ndim == 1: tot[k] = tot.get(k, 0.0) + v.double().sum()
     finally: model.train(was)
-    vals = torch.stack(list(tot.values())).tolist() if tot else []
-    return {f'val_{k}': v / len(idx) for k, v in zip(tot, vals)}
+    keys = list(tot)
+    if world_size > 1:                                                 # a rank without a batch knows no keys: agree on them first
+        every = [None] * world_size; dist.all_gather_object(every, keys)
+        keys = list(dict.fromkeys(k for ks in every for k in ks))
+    if not keys: return {}
+    sums = torch.stack([tot[k] if k in tot else torch.zeros((), dtype=torch.float64, device=device) for k in keys])
+    if world_size > 1: dist.all_reduce(sums)
+    return {f'val_{k}': v / len(idx) for k, v in zip(keys, sums.tolist())}
 
+
+# %% ../nbs/11_train.ipynb #4f32808d
 def build_aux_losses(cfg:TrainConfig, model:DiT, train_cache, device='cpu', log=print) -> tuple[dict, dict]:
     "The auxiliary loss modules `cfg` turns on ({'contrast': ..., 'repa': ...}) and the block each reads."
-    from usp_nb.ddae import ContrastiveSelfDistillation, REPALoss, build_repa_teacher
     layers, aux = cfg.feature_layers(), {}
     D = model.cfg.hidden_size
     if 'contrast' in layers:
@@ -315,6 +203,8 @@ def build_aux_losses(cfg:TrainConfig, model:DiT, train_cache, device='cpu', log=
     for m in aux.values(): m.to(device)
     return aux, layers
 
+
+# %% ../nbs/11_train.ipynb #00141cb2
 TRAIN_RESUME_FREE = ('steps', 'stop_at_step', 'log_every', 'ckpt_every', 'keep_last', 'val_every', 'val_n', 'sample_every',
                      'sample_steps', 'sample_cfg_scale', 'device', 'compile')
 
@@ -322,169 +212,175 @@ def train_generator(cfg:TrainConfig) -> dict:
     "Train (or resume) a DiT/SiT on cached latents; returns final metrics and the checkpoint path."
     return run_stage(_train_generator, cfg, f'usp_train {cfg.model}', TRAIN_RESUME_FREE)
 
+
+# %% ../nbs/11_train.ipynb #929c2c0f
 def _train_generator(cfg:TrainConfig, info, device, run:RunDir) -> dict:
     precision = resolve_precision(cfg.precision, device)
     set_tf32(cfg.tf32)
-    train_cache, val_cache, loader = build_generator_data(cfg, info.rank, info.world_size, device)
-    C, h, w = train_cache.latent_shape
-    check(h == w, f'latents are {h}x{w}; DiT/SiT presets use square latents')
-    mcfg = dit_config(cfg.model, input_size=h, in_channels=C, num_classes=train_cache.num_classes,
-                      class_dropout_prob=cfg.class_dropout_prob, **cfg.model_overrides())
-    kind = resolve_objective(cfg.objective, cfg.model)
-    objective = make_objective(kind, mcfg)
-    seed_everything(cfg.seed)                                          # the same init on every rank
-    model = DiT(mcfg)
-    step, ck, report = 0, run.latest_checkpoint(), None
-    if ck is None and cfg.init_from:
-        check_same_vae(cfg.init_from, train_cache)
-        report = transfer_mlm_to_dit(load_mlm_checkpoint(cfg.init_from), model, cfg.init_num_blocks)
-    model.to(device)
-    ema = make_ema(model)                                              # after loading: starts from the pretrained weights
-    aux, layers = build_aux_losses(cfg, model, train_cache, device, log=print if info.is_main else None)  # {} when off
-    aux_weights = {'contrast': cfg.contrast_weight, 'repa': cfg.repa_weight}
-    aux_params = [p for m in aux.values() for p in m.student_parameters()]
-    params = list(model.parameters()) + aux_params
-    opt = torch.optim.AdamW(params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay, **(adamw_impl(True, device) if cfg.fused_optimizer else {}))   # off: PyTorch's default, as released
-    scaler = torch.amp.GradScaler(device.type, enabled=precision == 'fp16')
-    if ck is not None:                                                 # exact resume
-        c = load_checkpoint(ck, map_location='cpu')
-        have = c['meta'].get('model_config')
-        check(have is not None and DiTConfig.from_dict(have) == mcfg, f'{run.path} holds a run of another model '
-              f'({have}); use a new run_dir for {cfg.model}', CheckpointError)
-        model.load_state_dict(c['models']['model']); ema.load_state_dict(c['models']['ema'])
-        for name, m in aux.items():
-            check(name in c['models'], f'{ck} has no {name!r} state: the run was started without {name}; use a new run_dir', CheckpointError)
-            m.load_state_dict(c['models'][name], strict=False)       # strict=False: a REPA teacher is rebuilt, not saved
-        st = c['state']
-        opt.load_state_dict(st['optimizer']); scaler.load_state_dict(st['scaler'])
-        step = int(st['step']); loader.load_state_dict(st['loader']); set_rng_state(st['rng_state'])
-        if info.is_main: run.truncate_metrics(step)
-    elif info.is_main:
-        run.create(); run.write_config(cfg, 'train')
-        if report is not None: (run.path/'transfer_report.md').write_text(report.to_markdown() + '\n')
-    if info.enabled: dist.barrier()
-    ddp = model
-    if info.enabled:
-        ddp = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
-    vae = None
-
-    def save(step):
-        if info.is_main:
-            state = {'optimizer': opt.state_dict(), 'scaler': scaler.state_dict(), 'step': step, 'rng_state': rng_state(),
-                     'loader': loader.state_dict()}
-            meta = {'stage': 'train', 'preset': cfg.model, 'objective': kind, 'model_config': mcfg.to_dict(), 'config': cfg.to_dict()}
-            save_checkpoint(run.ckpt_dir, step, {'model': model, 'ema': ema, **{n: m.checkpoint_state() for n, m in aux.items()}},
-                            state, meta, keep_last=cfg.keep_last)
-        if info.enabled: dist.barrier()
-        return run.ckpt_dir / f'step-{step:08d}'
-
-    def sample_grid(step):
-        nonlocal vae
-        vae = vae or vae_for_cache(train_cache, device)
-        labels = torch.arange(16) % mcfg.num_classes
-        z = generate(ema, objective, labels, cfg.sample_cfg_scale, steps=cfg.sample_steps,
-                     generator=torch.Generator().manual_seed(cfg.seed))
-        from PIL import Image
-        path = run.samples_dir / f'grid-step-{step:08d}.png'
-        Image.fromarray(image_grid(vae.decode_uint8(z), nrow=8)).save(path)
-        return path
-
-    fwd = torch.compile(ddp) if cfg.compile else ddp
-    model_fn = _amp(fwd, device, precision)
-    batches = loader.forever()
-    B = cfg.batch_size
+    g = _Generator(cfg, info, device, run)
+    ddp, fwd = wrap_model(g.model, info, device, cfg.compile)
+    model_fn = with_autocast(fwd, device, precision)
+    batches = g.loader.forever()
     end = cfg.steps if cfg.stop_at_step is None else min(cfg.steps, cfg.stop_at_step)
-    bar = progress(total=cfg.steps, initial=step, rank=info.rank, desc=f'train {cfg.model} ({kind})')
-    window, aux_window, first, first_t, path, last_val, loss_val = [], {}, None, None, ck, {}, None   # windows: 0-d device tensors
-    guard = NonFiniteGuard(device)
+    bar = progress(total=cfg.steps, initial=g.step, rank=info.rank, desc=f'train {cfg.model} ({g.kind})')
+    window, aux_window, first, first_t, path, last_val, loss_val = [], {}, None, None, g.ck, {}, None   # windows: 0-d device tensors
+    guard, meter = NonFiniteGuard(device), Throughput()
     aug_gen = torch.Generator(device=device if device.type == 'cuda' else 'cpu')  # view 2's flips/shifts: drawn on the GPU, reseeded per step
-    t_last, n_img = time.time(), 0
-    model.train()
-    while step < end:
-        if cfg.warmup_steps:
-            for g in opt.param_groups: g['lr'] = cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps)
-        z, y = next(batches)
-        z, y = to_device(z, device), to_device(y, device)
-        gen = torch.Generator().manual_seed(_step_seed(cfg.seed, step, info.rank))
-        drop = to_device((torch.rand(B, generator=gen) < cfg.class_dropout_prob).long(), device)   # label dropout, reproducibly
-        draws = draw_objective_noise(objective, z.shape, gen, device)  # the objective's t and noise, from the same generator
-        if aux:
-            seen = {}                                                  # the objective's x_t, t and the block tokens of this pass
-            def model_fn(x, t, **kw):
-                with autocast(device, precision): o, feats = fwd(x, t, features=tuple(sorted(set(layers.values()))), **kw)
-                seen.update(x_t=x, t=t, feats=feats)
-                return o.float()
-        out = objective.training_losses(model_fn, z, model_kwargs=dict(y=y, force_drop_ids=drop), **draws)
-        loss = out['loss'].mean()
-        aux_vals = {}
-        if aux:
-            with autocast(device, precision):
-                if 'contrast' in aux:
-                    aux_vals['contrast'] = aux['contrast'](seen['feats'][layers['contrast']], seen['x_t'], seen['t'], y, drop,
-                                                           generator=aug_gen.manual_seed(_step_seed(cfg.seed, step, info.rank) + 1))
-                if 'repa' in aux: aux_vals['repa'] = aux['repa'](seen['feats'][layers['repa']], z)
-        total = loss + sum(aux_weights[n] * v.float() for n, v in aux_vals.items())
-        lv = loss.detach().clone()
-        if info.enabled: dist.all_reduce(lv); lv /= info.world_size
-        guard.update(step + 1, lv, total.detach())                     # on the device; read at the next boundary
-        opt.zero_grad(set_to_none=True)
-        scaler.scale(total).backward()
-        if info.enabled and aux:                                       # the heads are outside DDP: average their gradients
-            for p in aux_params:
-                if p.grad is not None: dist.all_reduce(p.grad); p.grad /= info.world_size
-        if cfg.max_grad_norm > 0:
-            scaler.unscale_(opt); torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
-        scaler.step(opt); scaler.update()
-        update_ema(ema, model, cfg.ema_decay)
-        if 'contrast' in aux: aux['contrast'].update_teacher(model)
-        for n, v in aux_vals.items(): aux_window.setdefault(n, []).append(v.detach())
-        step += 1; n_img += B * info.world_size; window.append(lv)
-        first_t = lv if first_t is None else first_t
-        log_now = step % cfg.log_every == 0 or step == end
-        ckpt_now = step % cfg.ckpt_every == 0 or step == end
-        val_now = val_cache is not None and (step % cfg.val_every == 0 or step == end)
-        sample_now = bool(cfg.sample_every) and step % cfg.sample_every == 0
-        if not (log_now or ckpt_now or val_now or sample_now):
-            bar.update(1); continue
-        # a boundary (the same on every rank): the one host read of the loop, before anything is written
-        aux_names = list(aux_window) if log_now else []
-        bad, bad_loss, vals = guard.read(first_t, lv, *(window if log_now else []), *[v for n in aux_names for v in aux_window[n]],
-                                         world=info.enabled)
-        if bad:
-            raise NonFiniteLossError(f'non-finite loss ({bad_loss}) at step {bad}; the run stopped at step {step}, the first '
-                                     f'log/checkpoint boundary after it, and wrote nothing for steps {bad}..{step}. Last good '
-                                     f'checkpoint: {run.latest_checkpoint()}. Rerun to resume from it with a lower lr or '
-                                     f'precision="fp32" (now {precision}).')
-        first, loss_val, vals = vals[0], vals[1], vals[2:]
-        row = {}
-        if log_now:
-            dt = time.time() - t_last; ips = n_img / max(dt, 1e-9); t_last, n_img = time.time(), 0
-            losses, vals = vals[:len(window)], vals[len(window):]
-            aux_means = {}
-            for n in aux_names:
-                k = len(aux_window[n]); aux_means[f'{n}_loss'] = float(np.mean(vals[:k])); vals = vals[k:]
-            row = dict(epoch=loader.epoch, loss=float(np.mean(losses)), lr=opt.param_groups[0]['lr'], img_per_s=round(ips, 2), **aux_means)
-            window, aux_window = [], {}
-            bar.set_postfix(loss=f'{row["loss"]:.4f}', img_s=f'{ips:.0f}')
-        if val_now and info.is_main:
-            last_val = validation_loss(model, objective, val_cache, cfg.val_n, min(cfg.batch_size, 256), cfg.seed, device, precision)
-            row.update(last_val)
-        if row and info.is_main: run.log(step=step, **row)
-        if sample_now and info.is_main: sample_grid(step)
-        bar.update(1)
-        if ckpt_now: path = save(step)
+    step, ckpts = g.step, g.ckpts
+    g.model.train()
+    with ckpts:                                                # the last write finishes before the stage returns
+        while step < end:
+            if cfg.warmup_steps:
+                for pg in g.opt.param_groups: pg['lr'] = cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps)
+            lv, aux_vals = _generator_step(cfg, g, fwd, model_fn, next(batches), step, info, device, precision, guard, aug_gen)
+            for n, v in aux_vals.items(): aux_window.setdefault(n, []).append(v.detach())
+            step += 1; meter.add(cfg.batch_size * info.world_size); window.append(lv)
+            first_t = lv if first_t is None else first_t
+            log_now, ckpt_now = at_boundary(step, cfg.log_every, end), at_boundary(step, cfg.ckpt_every, end)
+            val_now = g.val_cache is not None and at_boundary(step, cfg.val_every, end)
+            sample_now = bool(cfg.sample_every) and step % cfg.sample_every == 0
+            if not (log_now or ckpt_now or val_now or sample_now):
+                bar.update(1); continue
+            # a boundary (the same on every rank): the one host read of the loop, before anything is written
+            first, loss_val, means = _read_boundary(guard, first_t, lv, window if log_now else [], aux_window if log_now else {}, step, run,
+                                                    info.enabled, precision)
+            row = {}
+            if log_now:
+                ips = meter.rate()
+                row = dict(epoch=g.loader.epoch, loss=means.pop('loss'), lr=g.opt.param_groups[0]['lr'], img_per_s=round(ips, 2), **means)
+                window, aux_window = [], {}
+                bar.set_postfix(loss=f'{row["loss"]:.4f}', img_s=f'{ips:.0f}')
+            if val_now:                                                # every rank takes its share of the batches
+                last_val = validation_loss(g.model, g.objective, g.val_cache, cfg.val_n, min(cfg.batch_size, 256), cfg.seed, device, precision,
+                                           info.rank, info.world_size)
+                row.update(last_val)
+            if row and info.is_main: run.log(step=step, **row)
+            if sample_now: g.sample_grid(step, info)
+            bar.update(1)
+            if ckpt_now: path = ckpts.save(step)
     bar.close()
     return {'step': step, 'total_steps': cfg.steps, 'loss': loss_val,
-            'first_loss': first, **last_val, 'objective': kind, 'checkpoint': str(path) if path else None,
-            'run_dir': str(run.path), 'model_config': mcfg.to_dict(), 'finished': step >= cfg.steps,
-            'transfer_report': report.to_markdown() if report is not None else None}
+            'first_loss': first, **last_val, 'objective': g.kind, 'checkpoint': str(path) if path else None,
+            'run_dir': str(run.path), 'model_config': g.mcfg.to_dict(), 'finished': step >= cfg.steps,
+            'transfer_report': g.report.to_markdown() if g.report is not None else None}
+
+
+# %% ../nbs/11_train.ipynb #e30525d4
+class _Generator:
+    "The parts of one generator run: data, model, EMA, objective, auxiliary losses, optimizer and its run directory, started or resumed."
+    def __init__(self, cfg:TrainConfig, info, device, run:RunDir):
+        self.cfg, self.device, self.run = cfg, device, run
+        self.train_cache, self.val_cache, self.loader = build_generator_data(cfg, info.rank, info.world_size, device)
+        C, h, w = self.train_cache.latent_shape
+        check(h == w, f'latents are {h}x{w}; DiT/SiT presets use square latents')
+        self.mcfg = mcfg = dit_config(cfg.model, input_size=h, in_channels=C, num_classes=self.train_cache.num_classes,
+                                      class_dropout_prob=cfg.class_dropout_prob, **cfg.model_overrides())
+        self.kind = resolve_objective(cfg.objective, cfg.model)
+        self.objective = make_objective(self.kind, mcfg)
+        seed_everything(cfg.seed)                                          # the same init on every rank
+        self.model = model = DiT(mcfg)
+        self.report = None
+        if run.latest_checkpoint() is None and cfg.init_from:
+            check_same_vae(cfg.init_from, self.train_cache)
+            self.report = transfer_mlm_to_dit(load_mlm_checkpoint(cfg.init_from), model, cfg.init_num_blocks)
+        model.to(device)
+        self.ema = make_ema(model)                                         # after loading: starts from the pretrained weights
+        self.aux, self.layers = build_aux_losses(cfg, model, self.train_cache, device, log=print if info.is_main else None)  # {} when off
+        self.aux_weights = {'contrast': cfg.contrast_weight, 'repa': cfg.repa_weight}
+        self.aux_params = [p for m in self.aux.values() for p in m.student_parameters()]
+        self.params = list(model.parameters()) + self.aux_params
+        self.opt = torch.optim.AdamW(self.params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay,
+                                     **(adamw_impl(True, device) if cfg.fused_optimizer else {}))   # off: PyTorch's default, as released
+        self.scaler = torch.amp.GradScaler(device.type, enabled=resolve_precision(cfg.precision, device) == 'fp16')
+        self.ckpts = StageCheckpoints(run, info, 'train', self.opt, self.scaler, self.loader,
+                                      lambda: {'model': model, 'ema': self.ema, **{n: m.checkpoint_state() for n, m in self.aux.items()}},
+                                      {'stage': 'train', 'preset': cfg.model, 'objective': self.kind, 'model_config': mcfg.to_dict(),
+                                       'config': cfg.to_dict()}, cfg.keep_last)
+        self.step, self.ck = self.ckpts.start_or_resume(cfg, {'model': (model, True), 'ema': (self.ema, True),
+                                                              **{n: (m, False) for n, m in self.aux.items()}},   # a REPA teacher is rebuilt, not saved
+                                                        DiTConfig)
+        if self.ck is None and info.is_main and self.report is not None:
+            (run.path/'transfer_report.md').write_text(self.report.to_markdown() + '\n')
+        self.vae = None
+
+    def sample_grid(self, step:int, info) -> Path|None:
+        "An EMA sample grid of 16 labels in samples/, decoded by the cache's VAE; every rank samples its share of the labels, rank 0 writes it."
+        labels = (torch.arange(16) % self.mcfg.num_classes)[info.rank::info.world_size]
+        C, s = self.mcfg.in_channels, self.mcfg.input_size
+        z = generate(self.ema, self.objective, labels, self.cfg.sample_cfg_scale, steps=self.cfg.sample_steps,
+                     generator=torch.Generator().manual_seed(self.cfg.seed + info.rank)) if len(labels) else torch.zeros(0, C, s, s, device=self.device)
+        if info.enabled:                                               # rank r holds labels r, r + W, ...: gather them in order
+            k = -(-16 // info.world_size)
+            buf = torch.zeros(k, C, s, s, device=z.device); buf[:len(z)] = z
+            every = [torch.empty_like(buf) for _ in range(info.world_size)]; dist.all_gather(every, buf)
+            z = torch.stack([every[i % info.world_size][i // info.world_size] for i in range(16)])
+        if not info.is_main: return None
+        self.vae = self.vae or vae_for_cache(self.train_cache, self.device)
+        path = self.run.samples_dir / f'grid-step-{step:08d}.png'
+        Image.fromarray(image_grid(self.vae.decode_uint8(z), nrow=8)).save(path)
+        return path
+
+
+# %% ../nbs/11_train.ipynb #4becc30f
+def _generator_step(cfg:TrainConfig, g:_Generator, fwd, model_fn, batch, step:int, info, device, precision, guard, aug_gen):
+    "One optimizer step of generator training: the objective's loss (and the auxiliary ones), backward, update, EMA; returns (rank-mean loss, auxiliary losses), on the device."
+    z, y = batch
+    z, y = to_device(z, device), to_device(y, device)
+    gen = torch.Generator().manual_seed(step_seed(cfg.seed, step, info.rank))
+    drop = to_device((torch.rand(cfg.batch_size, generator=gen) < cfg.class_dropout_prob).long(), device)   # label dropout, reproducibly
+    draws = draw_objective_noise(g.objective, z.shape, gen, device)   # the objective's t and noise, from the same generator
+    aux, layers = g.aux, g.layers
+    if aux:
+        seen = {}                                                      # the objective's x_t, t and the block tokens of this pass
+        def model_fn(x, t, **kw):
+            with autocast(device, precision): o, feats = fwd(x, t, features=tuple(sorted(set(layers.values()))), **kw)
+            seen.update(x_t=x, t=t, feats=feats)
+            return o.float()
+    out = g.objective.training_losses(model_fn, z, model_kwargs=dict(y=y, force_drop_ids=drop), **draws)
+    loss = out['loss'].mean()
+    aux_vals = {}
+    if aux:
+        with autocast(device, precision):
+            if 'contrast' in aux:
+                aux_vals['contrast'] = aux['contrast'](seen['feats'][layers['contrast']], seen['x_t'], seen['t'], y, drop,
+                                                       generator=aug_gen.manual_seed(step_seed(cfg.seed, step, info.rank) + 1))
+            if 'repa' in aux: aux_vals['repa'] = aux['repa'](seen['feats'][layers['repa']], z)
+    total = loss + sum(g.aux_weights[n] * v.float() for n, v in aux_vals.items())
+    lv = loss.detach().clone()
+    if info.enabled: dist.all_reduce(lv); lv /= info.world_size
+    guard.update(step + 1, lv, total.detach())                         # on the device; read at the next boundary
+    g.opt.zero_grad(set_to_none=True)
+    g.scaler.scale(total).backward()
+    if info.enabled and aux:                                           # the heads are outside DDP: average their gradients
+        for p in g.aux_params:
+            if p.grad is not None: dist.all_reduce(p.grad); p.grad /= info.world_size
+    if cfg.max_grad_norm > 0:
+        g.scaler.unscale_(g.opt); torch.nn.utils.clip_grad_norm_(g.params, cfg.max_grad_norm)
+    g.scaler.step(g.opt); g.scaler.update()
+    update_ema(g.ema, g.model, cfg.ema_decay)
+    if 'contrast' in aux: aux['contrast'].update_teacher(g.model)
+    return lv, aux_vals
+
+
+# %% ../nbs/11_train.ipynb #236055a2
+def _read_boundary(guard, first_t, lv, window:list, aux_window:dict, step:int, run:RunDir, world:bool, precision:str):
+    "At a boundary, one host read: (first loss, this step's loss, {'loss': window mean, '<aux>_loss': ...} or {} when nothing is logged); stops the run on a non-finite loss."
+    names = list(aux_window)
+    bad, bad_loss, vals = guard.read(first_t, lv, *window, *[v for n in names for v in aux_window[n]], world=world)
+    if bad: raise non_finite_error(bad, bad_loss, step, run, f'Rerun to resume from it with a lower lr or precision="fp32" (now {precision}).')
+    first, loss_val, vals = vals[0], vals[1], vals[2:]
+    means = {'loss': float(np.mean(vals[:len(window)]))} if window else {}
+    vals = vals[len(window):]
+    for n in names:
+        k = len(aux_window[n]); means[f'{n}_loss'] = float(np.mean(vals[:k])); vals = vals[k:]
+    return first, loss_val, means
+
 
 # %% ../nbs/11_train.ipynb #5303e5b7
 def _train_summary(res:dict) -> dict: return {k: v for k, v in res.items() if k not in ('model_config', 'transfer_report')}
 
 def _train_options(given:dict, extras:dict) -> dict:
     "The config's keyword arguments: the recipe's options (with `--recipe`) overridden by the flags given; refuses a paper-size model on a CPU by accident."
-    from usp_nb.recipes import apply_recipe
     opts = apply_recipe('train', given, extras.get('max_micro_batch'), log=lambda s: print(f'usp_train: {s}', file=sys.stderr, flush=True))
     model = opts.get('model', TrainConfig.model)
     refuse_large_on_cpu(opts, dit_param_count(model), model, 'use --model dit-tiny/2 (or --recipe dit-tiny/2-cpu) for a CPU run')
@@ -493,7 +389,6 @@ def _train_options(given:dict, extras:dict) -> dict:
 def train_cli(argv:list[str]|None=None, # the words after `usp_train` (default: the command line's)
              ) -> int:                  # exit code: 0 done, 2 bad option, value, data or checkpoint, 1 any other failure
     "Train a DiT/SiT generator on cached latents, from scratch or from a USP checkpoint; `usp_train --help` lists every option."
-    from usp_nb.recipes import RECIPE_FLAGS
     return run_config_cli(TrainConfig, train_generator, argv, 'usp_train', _train_summary, _train_options, RECIPE_FLAGS)
 
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(train_cli())   # python -m usp_nb.train

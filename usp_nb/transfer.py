@@ -13,13 +13,15 @@ import torch
 import torch.nn as nn
 from safetensors.torch import load_file
 from timm.layers import resample_abs_pos_embed
-
+from timm.models.vision_transformer import VisionTransformer
 from .core import check, CheckpointError, ConfigError, RunDir, load_checkpoint, safe_torch_load
 from .dit import DiT, DiTConfig, DIT_SIZES, DIT_PRESETS, dit_config
 
+
 # %% auto #0
-__all__ = ['read_state_dict', 'infer_dit_config', 'load_dit_weights', 'load_dit', 'export_dit', 'load_mlm_checkpoint',
-           'TransferReport', 'resize_pos_embed', 'transfer_mlm_to_dit', 'make_ema', 'transfer_mlm_to_vit']
+__all__ = ['HEADS_BY_WIDTH', 'read_state_dict', 'block_count', 'infer_dit_config', 'load_dit_weights', 'load_dit', 'export_dit',
+           'load_mlm_checkpoint', 'TransferReport', 'resize_pos_embed', 'transfer_mlm_to_dit', 'make_ema',
+           'transfer_mlm_to_vit', 'update_ema']
 
 # %% ../nbs/08_transfer.ipynb #b0e36ded
 def _strip_prefixes(sd:dict) -> dict:
@@ -27,9 +29,13 @@ def _strip_prefixes(sd:dict) -> dict:
         if sd and all(k.startswith(pre) for k in sd): sd = {k[len(pre):]: v for k, v in sd.items()}
     return sd
 
+
+# %% ../nbs/08_transfer.ipynb #63682254
 def _is_state_dict(obj) -> bool:
     return isinstance(obj, dict) and len(obj) > 0 and all(isinstance(k, str) and torch.is_tensor(v) for k, v in obj.items())
 
+
+# %% ../nbs/08_transfer.ipynb #b63d359c
 def read_state_dict(src,                          # path (file, checkpoint folder, run directory) or an already loaded dict
                     prefer:tuple=('ema', 'model'), # which entry of a multi-model checkpoint to take, in order
                    ) -> tuple[dict, dict]:        # (state dict, info: source, entry, args)
@@ -65,9 +71,16 @@ def read_state_dict(src,                          # path (file, checkpoint folde
         info['entry'], obj = entry, obj[entry]
     return _strip_prefixes(dict(obj)), info
 
-# %% ../nbs/08_transfer.ipynb #8042b219
-_HEADS_BY_WIDTH = {D: heads for D, _, heads in DIT_SIZES.values()}
 
+# %% ../nbs/08_transfer.ipynb #8042b219
+HEADS_BY_WIDTH = {64: 4, 192: 3} | {D: heads for D, _, heads in DIT_SIZES.values()}   # width -> heads: the DiT/SiT sizes, the tiny and ViT-Ti MLMs
+
+def block_count(keys) -> int:
+    "The number of transformer blocks (`blocks.<i>.*`) among state-dict `keys`; 0 when there are none."
+    return 1 + max((int(m.group(1)) for k in keys if (m := re.match(r'blocks\.(\d+)\.', k))), default=-1)
+
+
+# %% ../nbs/08_transfer.ipynb #247677b6
 def _released_name(cfg:DiTConfig) -> str|None:
     "'DiT-XL/2' / 'SiT-B/4' when `cfg` is a released architecture, else None."
     for name, pc in DIT_PRESETS.items():
@@ -77,6 +90,8 @@ def _released_name(cfg:DiTConfig) -> str|None:
             return f'{"DiT" if kind == "dit" else "SiT"}-{size.upper()}'
     return None
 
+
+# %% ../nbs/08_transfer.ipynb #a2f418f0
 def _args_overrides(args) -> dict:
     "DiTConfig fields recoverable from a saved `args` namespace (ours carries them all; the releases carry `model`)."
     if args is None: return {}
@@ -88,6 +103,8 @@ def _args_overrides(args) -> dict:
         out.setdefault('learn_sigma', m.lower().startswith('dit'))
     return out
 
+
+# %% ../nbs/08_transfer.ipynb #c1d42b41
 def infer_dit_config(sd:dict,     # a DiT/SiT state dict
                      args=None,   # the `args` saved next to it, if any
                      **overrides, # fields to force (e.g. num_heads, learn_sigma=False for a released SiT file)
@@ -104,14 +121,17 @@ def infer_dit_config(sd:dict,     # a DiT/SiT state dict
     if any(k.startswith('selfcond.') for k in sd): kw['selfcond'] = True  # source block and pooling: args, overrides or the defaults
     kw.update(_args_overrides(args)); kw.update(overrides)
     if 'num_heads' not in kw:
-        check(D in _HEADS_BY_WIDTH, f'cannot tell the number of heads of a width-{D} model from the weights; pass num_heads=', CheckpointError)
-        kw['num_heads'] = _HEADS_BY_WIDTH[D]
+        check(D in HEADS_BY_WIDTH, f'cannot tell the number of heads of a width-{D} model from the weights; pass num_heads=', CheckpointError)
+        kw['num_heads'] = HEADS_BY_WIDTH[D]
     check('input_size' in kw, 'the checkpoint has no pos_embed, so the latent size is unknown; pass input_size=', CheckpointError)
     return DiTConfig(**kw)
+
 
 # %% ../nbs/08_transfer.ipynb #2393f927
 def _first(keys, n=4): return ', '.join(sorted(keys)[:n]) + (f' (+{len(keys) - n} more)' if len(keys) > n else '')
 
+
+# %% ../nbs/08_transfer.ipynb #bc344e29
 def load_dit_weights(model:DiT, sd:dict) -> list[str]:
     "Load a DiT/SiT state dict into `model` strictly; returns notes on adaptations (SiT sigma half dropped)."
     check('x_embedder.proj.weight' in sd, 'not a DiT/SiT state dict (no x_embedder.proj.weight); '
@@ -148,8 +168,7 @@ def load_dit_weights(model:DiT, sd:dict) -> list[str]:
                               'it with ddae.load_released_into_selfcond')
     if missing == {'pos_embed'}:
         sd['pos_embed'] = own['pos_embed']; missing = set(); notes.append('pos_embed: not in the file, kept the sin-cos table')
-    depth = lambda ks: 1 + max((int(m.group(1)) for k in ks if (m := re.match(r'blocks\.(\d+)\.', k))), default=-1)
-    check(depth(sd) == depth(own), f'the file has {depth(sd)} blocks but the model has {depth(own)}; choose the matching '
+    check(block_count(sd) == block_count(own), f'the file has {block_count(sd)} blocks but the model has {block_count(own)}; choose the matching '
           'preset, or let load_dit infer the config', CheckpointError)
     check(not missing and not unexpected, f'the checkpoint does not fit the model: missing {_first(missing)}; unexpected '
           f'{_first(unexpected)}. Choose the matching preset, or let load_dit infer the config', CheckpointError)
@@ -167,6 +186,8 @@ def load_dit_weights(model:DiT, sd:dict) -> list[str]:
     model.load_state_dict(sd, strict=True)
     return notes
 
+
+# %% ../nbs/08_transfer.ipynb #b60df6a5
 def load_dit(src,                         # a file, checkpoint folder, run directory, or a state dict
              preset:str|DiTConfig|None=None, # the architecture; None = infer it from the weights (and saved args)
              prefer:tuple=('ema', 'model'), # which weights of a training checkpoint (the EMA by default, as samplers use)
@@ -185,6 +206,7 @@ def load_dit(src,                         # a file, checkpoint folder, run direc
         model.load_notes.append(f'selfcond: not stored in the weights, assumed {" and ".join(guessed)}; pass '
                                 f'{" / ".join(g.split("=")[0] + "=" for g in guessed)} if the model was trained otherwise')
     return model
+
 
 # %% ../nbs/08_transfer.ipynb #379a9927
 def _released_state_dict(model:DiT) -> dict:
@@ -243,6 +265,8 @@ def _fold(names) -> list[str]:
         ix = sorted(ix); return f'{ix[0]}-{ix[-1]}' if ix == list(range(ix[0], ix[-1] + 1)) and len(ix) > 1 else ','.join(map(str, ix))
     return sorted(plain) + [f'{a}.{{{rng(ix)}}}.{s}' for (a, s), ix in sorted(groups.items())]
 
+
+# %% ../nbs/08_transfer.ipynb #c47fc1f4
 @dataclass
 class TransferReport:
     "What a transfer did with every tensor."
@@ -274,6 +298,7 @@ class TransferReport:
             if b: out.append(f'  {a:12s} {b:4d}  {c}' + (f'  [{d}]' if d else ''))
         return '\n'.join(out)
 
+
 # %% ../nbs/08_transfer.ipynb #66e3a40c
 _BLOCK_PARTS = ('norm1', 'attn.qkv', 'attn.proj', 'norm2', 'mlp.fc1', 'mlp.fc2')
 _IGNORED = {'cls_token': 'cls token (DiT has none)', 'mask_token': 'MLM decoder mask token',
@@ -290,23 +315,27 @@ def resize_pos_embed(pe:torch.Tensor,   # (1, P + s*s, D) with P prefix (cls) ro
                                  interpolation='bicubic', antialias=False, align_corners=False)  # (1, P + g*g, D)
     return out[:, num_prefix:]                                                                   # (1, g*g, D)
 
+
+# %% ../nbs/08_transfer.ipynb #4a9200e3
 def _suggest(D:int) -> str:
     size = next((n for n, (w, _, _) in DIT_SIZES.items() if w == D), None)
     return f' (e.g. "dit-{size}/2-usp" or "sit-{size}/2-usp")' if size else ''
 
+
+# %% ../nbs/08_transfer.ipynb #09e50936
 def transfer_mlm_to_dit(mlm_state_dict,            # MLM weights: a state dict, a MaskedLatentViT, or a path (see load_mlm_checkpoint)
                         dit_model:DiT,             # the DiT/SiT to initialise (in place)
                         num_blocks:int|None=None,  # load only the first N blocks (None: all; depths must then match)
                         interpolate_pos:bool=True, # resize pos_embed when the token grids differ
                        ) -> TransferReport:
-    "Initialise `dit_model` from an MLM encoder (USP_REFERENCE §2); returns what went where."
+    "Initialise `dit_model` from an MLM encoder (see the Reference chapter, §2); returns what went where."
     src = load_mlm_checkpoint(mlm_state_dict)
     cfg, own = dit_model.cfg, dit_model.state_dict()
     rep = TransferReport(mlm_state_dict if isinstance(mlm_state_dict, (str, Path)) else 'MLM encoder',
                          f'DiT(D={cfg.hidden_size}, depth={cfg.depth}, p={cfg.patch_size}, affine_norm={cfg.affine_norm}, learn_sigma={cfg.learn_sigma})')
     D = src['blocks.0.attn.qkv.weight'].shape[1]
     check(D == cfg.hidden_size, f'checkpoint blocks have width {D} but the model has {cfg.hidden_size}; choose the matching preset{_suggest(D)}', CheckpointError)
-    depth = 1 + max(int(m.group(1)) for k in src if (m := re.match(r'blocks\.(\d+)\.', k)))
+    depth = block_count(src)
     if num_blocks is None:
         check(depth == cfg.depth, f'checkpoint has {depth} blocks but the model has {cfg.depth}; choose the matching preset{_suggest(D)} '
               f'or pass num_blocks=N to load only the first N', CheckpointError)
@@ -342,11 +371,14 @@ def transfer_mlm_to_dit(mlm_state_dict,            # MLM weights: a state dict, 
     rep.left_at_init = [k for k in own if k not in new]
     return rep
 
+
+# %% ../nbs/08_transfer.ipynb #eef29e67
 def make_ema(model:nn.Module) -> nn.Module:
     "The EMA copy: a deep copy with gradients off (make it *after* loading pretrained weights)."
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters(): p.requires_grad_(False)
     return ema
+
 
 # %% ../nbs/08_transfer.ipynb #ed8862bd
 def transfer_mlm_to_vit(mlm_state_dict,              # MLM weights: a state dict, a MaskedLatentViT, or a path
@@ -357,16 +389,15 @@ def transfer_mlm_to_vit(mlm_state_dict,              # MLM weights: a state dict
                         **vit_kwargs,                # more timm VisionTransformer options (drop_path_rate, ...)
                        ):                            # (VisionTransformer, TransferReport)
     "A timm ViT classifier over latents, initialised from an MLM encoder."
-    from timm.models.vision_transformer import VisionTransformer
     src = load_mlm_checkpoint(mlm_state_dict)
     D, C, p, _ = src['patch_embed.proj.weight'].shape
-    depth = 1 + max(int(m.group(1)) for k in src if (m := re.match(r'blocks\.(\d+)\.', k)))
+    depth = block_count(src)
     s = math.isqrt(src['pos_embed'].shape[1] - 1)
     latent_size = latent_size or s * p
     check(latent_size % p == 0, f'latent_size={latent_size} is not divisible by the patch size {p}')
     if num_heads is None:
-        check(D in _HEADS_BY_WIDTH, f'cannot tell the number of heads of a width-{D} encoder; pass num_heads=', CheckpointError)
-        num_heads = _HEADS_BY_WIDTH[D]
+        check(D in HEADS_BY_WIDTH, f'cannot tell the number of heads of a width-{D} encoder; pass num_heads=', CheckpointError)
+        num_heads = HEADS_BY_WIDTH[D]
     vit = VisionTransformer(img_size=latent_size, patch_size=p, in_chans=C, num_classes=num_classes, global_pool=global_pool,
                             embed_dim=D, depth=depth, num_heads=num_heads, mlp_ratio=src['blocks.0.mlp.fc1.weight'].shape[0] / D,
                             qkv_bias=True, norm_layer=partial(nn.LayerNorm, eps=1e-6), class_token=True, **vit_kwargs)
@@ -387,3 +418,14 @@ def transfer_mlm_to_vit(mlm_state_dict,              # MLM weights: a state dict
     vit.load_state_dict(new, strict=False)
     rep.loaded = [k for k in own if k in new]; rep.left_at_init = [k for k in own if k not in new]
     return vit, rep
+
+# %% ../nbs/08_transfer.ipynb #8c93d366
+@torch.no_grad()
+def update_ema(ema:nn.Module, model:nn.Module, decay:float=0.9999):
+    "One EMA step: `ema = decay * ema + (1 - decay) * model` for parameters (one `_foreach_lerp_` over all), copy for buffers."
+    ep, dst, src = dict(ema.named_parameters()), [], []
+    for n, p in model.named_parameters():
+        dst.append(ep[n]); src.append(p.detach() if p.dtype == ep[n].dtype else p.detach().to(ep[n].dtype))
+    if dst: torch._foreach_lerp_(dst, src, 1 - decay)                 # a few fused kernels instead of one per tensor
+    eb = dict(ema.named_buffers())
+    for n, b in model.named_buffers(): eb[n].copy_(b)

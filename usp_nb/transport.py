@@ -8,7 +8,7 @@ import math
 import torch
 from torchdiffeq import odeint
 from fastcore.basics import patch
-from .core import check, choice, progress as _progress
+from .core import check, choice, randn, progress as _progress
 
 # %% auto #0
 __all__ = ['INTERPOLANTS', 'PREDICTIONS', 'LOSS_WEIGHTS', 'ODE_METHODS', 'SAMPLE_KINDS', 'SDE_METHODS', 'LAST_STEPS',
@@ -21,6 +21,8 @@ def expand_t(t, x:torch.Tensor) -> torch.Tensor:
     t = torch.as_tensor(t, dtype=x.dtype, device=x.device)
     return t.reshape(-1, *([1] * (x.ndim - 1))) if t.ndim == 1 else t
 
+
+# %% ../nbs/10_transport.ipynb #678ede8e
 class Interpolant:
     "x_t = alpha(t) x1 + sigma(t) x0; t=0 is noise (x0), t=1 is data (x1)."
     name = 'base'
@@ -34,6 +36,8 @@ class Interpolant:
         return (0.0, 0.0) if prediction == 'velocity' else (1e-3, 1e-3)
     def __repr__(self): return f'{type(self).__name__}()'
 
+
+# %% ../nbs/10_transport.ipynb #96cdc1fc
 class LinearInterpolant(Interpolant):
     "SiT's linear path: alpha = t, sigma = 1 - t."
     name = 'linear'
@@ -42,6 +46,8 @@ class LinearInterpolant(Interpolant):
     def sigma(self, t): return 1 - t
     def d_sigma(self, t): return -torch.ones_like(t)
 
+
+# %% ../nbs/10_transport.ipynb #a4e063c0
 class GVPInterpolant(Interpolant):
     "SiT's generalised variance-preserving path: alpha = sin(pi t / 2), sigma = cos(pi t / 2)."
     name = 'gvp'
@@ -50,6 +56,8 @@ class GVPInterpolant(Interpolant):
     def sigma(self, t): return torch.cos(t * math.pi / 2)
     def d_sigma(self, t): return -math.pi / 2 * torch.sin(t * math.pi / 2)
 
+
+# %% ../nbs/10_transport.ipynb #09b61ae2
 class VPInterpolant(Interpolant):
     "SiT's VP path (the VP-SDE): alpha = exp(m(t)) with noise rate beta = 2 m' linear from beta_max (t=0) to beta_min (t=1), sigma = sqrt(1 - alpha^2)."
     name = 'vp'
@@ -65,6 +73,8 @@ class VPInterpolant(Interpolant):
         "SiT's VP defaults, for every prediction: train_eps 1e-5, sample_eps 1e-3."
         return (1e-5, 1e-3)
 
+
+# %% ../nbs/10_transport.ipynb #b18116a0
 INTERPOLANTS = {c.name: c for c in (LinearInterpolant, GVPInterpolant, VPInterpolant)}
 
 def interpolant(path:str) -> Interpolant:
@@ -72,6 +82,7 @@ def interpolant(path:str) -> Interpolant:
     key = path.lower() if isinstance(path, str) else path
     choice('path', key, INTERPOLANTS)
     return INTERPOLANTS[key]()
+
 
 # %% ../nbs/10_transport.ipynb #98b3b1ea
 PREDICTIONS = ('velocity', 'noise', 'score')
@@ -118,6 +129,7 @@ LOSS_WEIGHTS = (None, 'velocity', 'likelihood')
 
 class Transport:
     "SiT's interpolant objective and samplers over any `model(x, t, **model_kwargs)` with t in [0, 1]."
+    kind, samplers = 'transport', ('sde', 'ode')      # the objective interface (chapter objective): `generate` samples with 'sde' unless told
     def __init__(self,
                  path:str='linear',            # 'linear' | 'gvp' | 'vp'
                  prediction:str='velocity',    # what the model predicts: 'velocity' | 'noise' | 'score'
@@ -141,11 +153,6 @@ class Transport:
         return (eps if self.path.trims_noise_end else 0.0), 1 - eps
 
 # %% ../nbs/10_transport.ipynb #3f5687b6
-def _randn(shape, generator=None, device=None, dtype=torch.float32) -> torch.Tensor:
-    "Standard normal noise drawn on `generator`'s device, then moved to `device`."
-    gen_dev = generator.device if generator is not None else device
-    return torch.randn(shape, generator=generator, device=gen_dev, dtype=dtype).to(device)
-
 @patch
 def training_losses(self:Transport, model, # callable model(x_t, t, **model_kwargs) -> like x_t
                     x1:torch.Tensor,        # data (B, C, ...) (latents)
@@ -161,7 +168,7 @@ def training_losses(self:Transport, model, # callable model(x_t, t, **model_kwar
         u = torch.rand(B, generator=generator, device=gen_dev).to(device=x1.device, dtype=x1.dtype)
         t0, t1 = self.interval(self.train_eps)
         t = t0 + (t1 - t0) * u
-    x0 = _randn(x1.shape, generator, x1.device, x1.dtype) if noise is None else noise
+    x0 = randn(x1.shape, generator, x1.device, x1.dtype) if noise is None else noise
     x_t = self.path.interpolate(t, x0, x1)
     out = model(x_t, t, **(model_kwargs or {})).to(x1.dtype)   # the loss in x1's dtype (fp32) even under autocast
     check(out.shape == x_t.shape, f'the model returned shape {tuple(out.shape)} for input {tuple(x_t.shape)}; a SiT model '
@@ -190,6 +197,8 @@ class _TorchdiffeqField:
         if self.callback is not None and self.steps: self.callback(t.item(), x)   # i.e. the end of the one before
         self.steps += 1
 
+
+# %% ../nbs/10_transport.ipynb #247f13fc
 def _dopri5(f, x:torch.Tensor, t0:float, t1:float, atol:float, rtol:float, callback=None,
             max_steps:int=100_000) -> tuple[torch.Tensor, int]:
     "torchdiffeq's adaptive Dormand-Prince 5(4) from t0 to t1; returns (x(t1), evaluations)."
@@ -203,6 +212,8 @@ def _dopri5(f, x:torch.Tensor, t0:float, t1:float, atol:float, rtol:float, callb
     if callback is not None: callback(t1, x)
     return x, field.nfe
 
+
+# %% ../nbs/10_transport.ipynb #df617dff
 def ode_solve(f, x:torch.Tensor, t0:float, t1:float, method:str='dopri5', steps:int=250, atol:float=1e-6,
               rtol:float=1e-3, callback=None, progress:bool=False) -> tuple[torch.Tensor, int]:
     "Solve dx/dt = f(x, t) from t0 to t1 (Euler or Heun on `steps` time points, or torchdiffeq's dopri5); returns (x(t1), number of f evaluations)."
@@ -219,6 +230,7 @@ def ode_solve(f, x:torch.Tensor, t0:float, t1:float, method:str='dopri5', steps:
             x = x + (tb - ta) / 2 * (k1 + k2)
         if callback is not None: callback(tb, x)
     return x, nfe
+
 
 # %% ../nbs/10_transport.ipynb #d73f0d69
 SAMPLE_KINDS = ('ode', 'sde')
@@ -269,7 +281,7 @@ def sample(self:Transport, model,         # callable model(x, t, **model_kwargs)
     "Sample from noise (t=0) to data (t=1) with SiT's ODE or SDE sampler."
     choice('sampler', sampler, SAMPLE_KINDS)
     device = torch.device(device) if device is not None else (x_init.device if x_init is not None else torch.device('cpu'))
-    x = x_init.to(device) if x_init is not None else _randn(tuple(shape), generator, device)
+    x = x_init.to(device) if x_init is not None else randn(tuple(shape), generator, device)
     kw = model_kwargs
     with torch.no_grad():
         if sampler == 'ode':
@@ -293,7 +305,7 @@ def sample(self:Transport, model,         # callable model(x, t, **model_kwargs)
         ts = torch.linspace(t0, t1, steps, dtype=torch.float64).tolist()
         dt, nfe = ts[1] - ts[0], 0
         for t in (_progress(ts[:-1], desc=f'sde {method}') if progress else ts[:-1]):
-            dw = _randn(x.shape, generator, x.device, x.dtype) * math.sqrt(dt)
+            dw = randn(x.shape, generator, x.device, x.dtype) * math.sqrt(dt)
             if method == 'euler':
                 x = x + drift(x, t) * dt + math.sqrt(2 * w(t)) * dw; nfe += 1
             else:                                                     # SiT's stochastic Heun

@@ -11,8 +11,10 @@ import torch
 import torch.nn.functional as F
 from diffusers import AutoencoderKL
 
-from .core import (ConfigError, DataError, check, choice, cache_dir, file_lock, build_once, get_device, autocast,
+from .core import (packaged_asset, ConfigError, DataError, check, choice, cache_dir, file_lock, build_once, get_device, autocast,
                          resolve_precision, seed_everything, progress, atomic_write_text)
+from .data import builtin_split
+
 
 # %% auto #0
 __all__ = ['VAE_NAMES', 'load_autoencoder', 'FrozenVAE', 'to_uint8', 'psnr', 'small_vae_config', 'train_small_vae',
@@ -127,14 +129,19 @@ class FrozenVAE(torch.nn.Module):
         return {'name': self.name, 'config_sha': cfg_sha, 'weights_sha': w_sha, 'scale': self.scale, 'shift': self.shift,
                 'downsample': self.downsample, 'latent_channels': self.latent_channels}
 
+
+# %% ../nbs/02_vae.ipynb #119e7703
 def to_uint8(x:torch.Tensor) -> torch.Tensor:
     "Images in [-1, 1] -> uint8 with ADM/DiT rounding (x * 127.5 + 128, clamped)."
     return (x*127.5 + 128).clamp(0, 255).to(torch.uint8)
 
+
+# %% ../nbs/02_vae.ipynb #84f4e781
 def psnr(x:torch.Tensor, y:torch.Tensor) -> torch.Tensor:
     "Per-image PSNR in dB of images in [-1, 1] (peak 1 after mapping to [0, 1])."
     mse = (((x.float() - y.float())/2)**2).flatten(1).mean(1)
     return 10*torch.log10(1/mse.clamp_min(1e-10))
+
 
 # %% ../nbs/02_vae.ipynb #6fbb02b0
 def small_vae_config(size:int=32, channels=(16, 32, 64), latent_channels:int=4) -> dict:
@@ -143,10 +150,11 @@ def small_vae_config(size:int=32, channels=(16, 32, 64), latent_channels:int=4) 
                 up_block_types=('UpDecoderBlock2D',)*len(channels), block_out_channels=tuple(channels),
                 layers_per_block=1, latent_channels=latent_channels, norm_num_groups=8, sample_size=size, scaling_factor=1.0)
 
+
+# %% ../nbs/02_vae.ipynb #17ac3fb7
 def train_small_vae(out_dir, size:int=32, steps:int=800, batch_size:int=32, lr:float=2e-3, kl_weight:float=1e-4,
                     n_train:int=10_000, seed:int=0, quiet:bool=False) -> Path:
     "Train the small AutoencoderKL on the built-in shapes, set its scaling factor, save it as a diffusers folder."
-    from usp_nb.data import builtin_split
     seed_everything(seed)
     x, _ = builtin_split('train', n_train, size, seed); xv, _ = builtin_split('val', 512, size, seed)
     x, xv = x.float()/127.5 - 1, xv.float()/127.5 - 1
@@ -181,11 +189,17 @@ def train_small_vae(out_dir, size:int=32, steps:int=800, batch_size:int=32, lr:f
     shutil.rmtree(out_dir, ignore_errors=True); os.replace(tmp, out_dir)
     return out_dir
 
+
+# %% ../nbs/02_vae.ipynb #8577d97c
 def builtin_vae_path(size:int=32, steps:int=800) -> Path:
-    "The small offline VAE's folder in `cache_dir()`, trained on first use (once, even across processes)."
+    "The small offline VAE's folder: the one shipped in the package (`core.packaged_asset`), else in `cache_dir()`, trained on first use (once, even across processes)."
+    shipped = packaged_asset(f'shapes-{size}px-f4c4-{steps}steps-v1')
+    if shipped is not None: return shipped
     return build_once(cache_dir()/'vae'/f'shapes-{size}px-f4c4-{steps}steps-v1', lambda p: train_small_vae(p, size=size, steps=steps),
                       'config.json', 'the small offline VAE (a few CPU minutes)')
 
+
+# %% ../nbs/02_vae.ipynb #c6051234
 def builtin_vae(size:int=32, device='auto', precision:str='auto') -> FrozenVAE:
     "The small offline VAE trained on the built-in shapes, frozen."
     path = builtin_vae_path(size)
@@ -193,8 +207,11 @@ def builtin_vae(size:int=32, device='auto', precision:str='auto') -> FrozenVAE:
     if not (path/'identity.json').exists(): atomic_write_text(path/'identity.json', json.dumps(vae.identity(), indent=1))
     return vae
 
+
+# %% ../nbs/02_vae.ipynb #99bae862
 def builtin_vae_identity(size:int=32) -> dict:
     "The small VAE's `identity()` without loading it (stored next to its weights on first load)."
     path = builtin_vae_path(size)
     if not (path/'identity.json').exists(): builtin_vae(size, device='cpu')
     return json.loads((path/'identity.json').read_text())
+

@@ -12,14 +12,24 @@ import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure     # figures without pyplot: not auto-shown, fast, safe off the main thread
 import ipywidgets as W
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from .core import check, ConfigError, CheckpointError, DataError, RunDir
+from .data import builtin_split, image_grid, CLASS_NAMES
+from .vae import builtin_vae
 from .masking import patchify, unpatchify, mask_to_map
+from .mlm import MLM_PRESETS, MLMConfig, MaskedLatentViT, mlm_config, create_mlm
+from .dit import create_dit
+from .objective import make_objective, resolve_objective, generate, SAMPLERS
+from .transfer import load_mlm_checkpoint, load_dit
+from .pretrain import PretrainConfig
+from .evaluate import plot_convergence, compare_runs_widget, curve
+
 
 # %% auto #0
-__all__ = ['DPI', 'UNCONDITIONAL', 'ALL_CHANNELS', 'SAMPLERS', 'EVAL_KEYS', 'fig_to_png', 'fig_pixels', 'Explorer',
-           'mlm_from_checkpoint', 'random_mlm', 'masking_views', 'masking_figure', 'masking_explorer', 'sampling_model',
-           'sampling_figure', 'sampling_explorer', 'metric_panels', 'training_figure', 'training_monitor', 'run_curve',
-           'run_kind', 'comparison_figure', 'run_comparison']
+__all__ = ['DPI', 'UNCONDITIONAL', 'ALL_CHANNELS', 'EVAL_KEYS', 'fig_to_png', 'fig_pixels', 'Explorer', 'mlm_from_checkpoint',
+           'random_mlm', 'masking_views', 'masking_figure', 'masking_explorer', 'sampling_model', 'sampling_figure',
+           'sampling_explorer', 'metric_panels', 'training_figure', 'training_monitor', 'run_curve', 'run_kind',
+           'comparison_figure', 'run_comparison']
 
 # %% ../nbs/16_widgets.ipynb #4e1ad4fc
 DPI = 100   # figure layout resolution (CSS pixels per inch)
@@ -35,7 +45,6 @@ def fig_to_png(fig, close:bool=True,
 
 def fig_pixels(fig) -> np.ndarray:
     "The rendered figure as uint8 RGBA (H, W, 4)."
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()
@@ -45,6 +54,8 @@ UNCONDITIONAL, ALL_CHANNELS = 'unconditional', 'all'   # dropdown values that st
 
 def _none_for(value, sentinel): return None if value == sentinel else value
 
+
+# %% ../nbs/16_widgets.ipynb #6bbeff7a
 class Explorer(W.VBox):
     "Controls above a picture (`.image`) that each change redraws, with a busy label (`.busy`) while drawing and a status line (`.status`)."
     def __init__(self, rows:list,            # rows of widgets above the picture
@@ -84,29 +95,28 @@ class Explorer(W.VBox):
         data['image/png'] = base64.b64encode(self.image.value).decode()
         return data, {'image/png': {'width': int(self.image.width)}}
 
+
 # %% ../nbs/16_widgets.ipynb #e2e7e25b
 def _mlm_heads(width:int, patch:int):
     "(encoder heads, decoder heads) of the MLM preset with this width (and patch size), else width/64 and 16."
-    from usp_nb.mlm import MLM_PRESETS, MLMConfig
     base = MLMConfig()
     for p in MLM_PRESETS.values():
         c = {**base.to_dict(), **p}
         if c['embed_dim'] == width and c['patch_size'] == patch: return c['num_heads'], c['decoder_num_heads']
     return max(1, width // 64), 16
 
+
+# %% ../nbs/16_widgets.ipynb #a3eae8f3
 def mlm_from_checkpoint(src,                 # run directory, checkpoint folder, released .pth/.safetensors, or a state dict
                         vae=None,            # the frozen VAE (its downsampling factor goes into the config)
                        ):
     "A `MaskedLatentViT` with the weights of `src` and a one-line description; the config comes from the run's config.json or the weights."
-    from usp_nb.mlm import MaskedLatentViT, mlm_config, MLMConfig
-    from usp_nb.transfer import load_mlm_checkpoint
     sd = load_mlm_checkpoint(src)
     D, C, p, _ = sd['patch_embed.proj.weight'].shape                       # conv weight (D, C, p, p)
     grid = math.isqrt(sd['pos_embed'].shape[1] - 1)                         # (1, 1+L, D)
     f = vae.downsample if vae is not None else 4
     run_cfg = Path(src)/'config.json' if isinstance(src, (str, Path)) else None
     if run_cfg is not None and run_cfg.exists():
-        from usp_nb.pretrain import PretrainConfig
         pc = PretrainConfig.from_dict(json.loads(run_cfg.read_text())['config'])
         cfg = mlm_config(pc.preset, image_size=grid * p * f, vae_downsample=f, latent_channels=C,
                          norm_pix_loss=pc.norm_pix_loss, norm_image=pc.norm_image, add_noise=pc.add_noise,
@@ -125,13 +135,15 @@ def mlm_from_checkpoint(src,                 # run directory, checkpoint folder,
           'pretraining checkpoint (encoder and decoder)? An encoder-only export cannot predict masked patches', CheckpointError)
     return model.eval(), f'pretrained MLM ({Path(str(src)).name})'
 
+
+# %% ../nbs/16_widgets.ipynb #b4dfe1dc
 def random_mlm(vae, patch_size:int=2, preset:str='usp-vit-tiny/2', seed:int=0):
     "A randomly initialised MLM matching `vae`'s latent geometry (for exploring without a checkpoint)."
-    from usp_nb.mlm import create_mlm
     torch.manual_seed(seed)
     size = 32
     return create_mlm(preset, image_size=size, vae_downsample=vae.downsample, latent_channels=vae.latent_channels,
                       patch_size=patch_size).eval()
+
 
 # %% ../nbs/16_widgets.ipynb #3de717b7
 @torch.no_grad()
@@ -199,7 +211,6 @@ def masking_explorer(checkpoint=None,     # MLM checkpoint (run dir, checkpoint 
                      mask_ratio:float=0.75, patch_size:int|None=None, seed:int=0,
                      dpi:int=DPI) -> Explorer:
     "Interactive masking: image index, mask ratio, patch size and seed -> `masking_figure`."
-    from usp_nb.vae import builtin_vae
     if checkpoint is not None:
         if vae is None: vae = builtin_vae(32, device='cpu')  # convolutional: it also codes other image sizes
         model, note = mlm_from_checkpoint(checkpoint, vae)
@@ -211,7 +222,6 @@ def masking_explorer(checkpoint=None,     # MLM checkpoint (run dir, checkpoint 
         models, note = {}, 'RANDOM INIT (no checkpoint given): predictions are meaningless'
     size = (models[patches[0]].grid_size * patches[0] if models else 32 // vae.downsample) * vae.downsample
     if images is None:
-        from usp_nb.data import builtin_split
         images, _ = builtin_split('val', 64, size)
     def model_for(p):
         if p not in models: models[p] = random_mlm(vae, p)
@@ -227,23 +237,17 @@ def masking_explorer(checkpoint=None,     # MLM checkpoint (run dir, checkpoint 
     return Explorer([W.HBox([idx, patch, sd_w]), ratio], draw, dict(image=idx, mask_ratio=ratio, patch_size=patch, seed=sd_w))
 
 # %% ../nbs/16_widgets.ipynb #1b3b424d
-SAMPLERS = {'diffusion': ('ddpm', 'ddim'), 'transport': ('sde', 'ode')}
-
 def sampling_model(checkpoint=None,       # DiT/SiT checkpoint (run dir, checkpoint folder, released file); None: random init
                    vae=None,              # the VAE whose latents the model generates (default: the built-in one)
                    preset:str='dit-tiny/2', # the random-init architecture
                    objective:str='auto',  # 'diffusion' | 'transport' | 'auto'
                   ):
     "(model, objective, vae, note) for `sampling_figure`."
-    from usp_nb.dit import create_dit
-    from usp_nb.train import make_objective, resolve_objective
-    from usp_nb.vae import builtin_vae
     if checkpoint is None:
         vae = vae if vae is not None else builtin_vae(32, device='cpu')
         model = create_dit(preset, input_size=32 // vae.downsample, in_channels=vae.latent_channels)
         note, name = f'RANDOM INIT {preset} (no checkpoint given): samples are meaningless', preset
     else:
-        from usp_nb.transfer import load_dit
         model = load_dit(checkpoint)
         p = Path(checkpoint)
         rc = p/'config.json' if p.is_dir() else None
@@ -258,6 +262,8 @@ def sampling_model(checkpoint=None,       # DiT/SiT checkpoint (run dir, checkpo
     if objective == 'auto': objective = resolve_objective('auto', name) if name else ('diffusion' if cfg.learn_sigma else 'transport')
     return model.eval(), make_objective(objective, cfg), vae, note
 
+
+# %% ../nbs/16_widgets.ipynb #d62ab679
 @torch.no_grad()
 def sampling_figure(model, objective, vae,   # from `sampling_model`
                     class_label:int|None=0,  # a class index; None: unconditional (the null label)
@@ -267,7 +273,6 @@ def sampling_figure(model, objective, vae,   # from `sampling_model`
                     steps:int=10, seed:int=0, n:int=8,
                     note:str='', dpi:int=DPI):
     "A grid of `n` samples of one class, decoded by the VAE."
-    from usp_nb.train import generate, image_grid
     nc = model.cfg.num_classes
     y = torch.full((n,), nc if class_label is None else class_label, dtype=torch.long)
     check(class_label is None or 0 <= class_label < nc, f'class_label={class_label} is outside 0..{nc - 1}; None samples unconditionally')
@@ -284,10 +289,10 @@ def sampling_figure(model, objective, vae,   # from `sampling_model`
     fig.tight_layout()
     return fig
 
+
 # %% ../nbs/16_widgets.ipynb #3b022a8e
 def sampling_explorer(checkpoint=None, vae=None, preset:str='dit-tiny/2', objective:str='auto', n:int=8, dpi:int=DPI) -> Explorer:
     "Interactive sampling: class, CFG scale and channel mode, sampler, steps, seed -> `sampling_figure`."
-    from usp_nb.data import CLASS_NAMES
     model, obj, vae, note = sampling_model(checkpoint, vae, preset, objective)
     nc = model.cfg.num_classes
     names = [(f'{i}: {CLASS_NAMES[i]}' if nc == len(CLASS_NAMES) else str(i), i) for i in range(nc)]
@@ -315,6 +320,8 @@ def _numeric_keys(rows) -> list:
     return list(dict.fromkeys(k for r in rows for k, v in r.items()
                               if k not in _SKIP_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool)))
 
+
+# %% ../nbs/16_widgets.ipynb #6265cfec
 def metric_panels(rows:list,              # metrics.jsonl rows
                   keys:list|None=None,    # metrics to draw; None: loss first, then every numeric metric that changes
                   most:int=4) -> tuple[list, dict]:
@@ -324,6 +331,8 @@ def metric_panels(rows:list,              # metrics.jsonl rows
     const = {k: v[0] for k, v in vals.items() if len(v) > 1 and min(v) == max(v)}
     return sorted((k for k in vals if k not in const), key=lambda k: (k != 'loss', k))[:most], const
 
+
+# %% ../nbs/16_widgets.ipynb #380c3f90
 def training_figure(run_dir,              # a run directory with metrics.jsonl
                     keys:list|None=None,  # metrics to draw (default: `metric_panels`)
                     dpi:int=DPI):
@@ -345,6 +354,8 @@ def training_figure(run_dir,              # a run directory with metrics.jsonl
     fig.tight_layout()
     return fig
 
+
+# %% ../nbs/16_widgets.ipynb #fffccb9d
 def training_monitor(run_dir, refresh_s:float|None=None, keys:list|None=None, dpi:int=DPI) -> Explorer:
     "Live curves of a run: a Refresh button and, with `refresh_s`, a redraw every `refresh_s` seconds (`.stop()` ends it)."
     btn = W.Button(description='Refresh', icon='refresh')
@@ -359,13 +370,13 @@ def training_monitor(run_dir, refresh_s:float|None=None, keys:list|None=None, dp
     ex.stop = stop.set
     return ex
 
+
 # %% ../nbs/16_widgets.ipynb #28cc2703
 EVAL_KEYS = ('FD_shapes', 'FID', 'class_accuracy')
 
 def run_curve(run_dir, key:str='loss', smooth:int=1) -> list[tuple[int, float]]:
     "[(step, value)] of `key`: evaluation metrics from evaluation.json, training metrics from metrics.jsonl (running mean over `smooth` rows)."
     if key in EVAL_KEYS:
-        from usp_nb.evaluate import curve
         return curve(Path(run_dir), key)
     pts = [(int(r['step']), float(r[key])) for r in RunDir(run_dir).metrics() if 'step' in r and isinstance(r.get(key), (int, float))]
     if smooth > 1 and pts:
@@ -374,6 +385,8 @@ def run_curve(run_dir, key:str='loss', smooth:int=1) -> list[tuple[int, float]]:
         pts = [(s, float((c[i + 1] - c[lo[i]]) / (i + 1 - lo[i]))) for i, (s, _) in enumerate(pts)]
     return pts
 
+
+# %% ../nbs/16_widgets.ipynb #cb17bf1b
 def run_kind(run_dir) -> str:
     "What a run's training loss measures, from its config.json: 'MLM pretraining', 'diffusion training', 'transport training', ..."
     p = Path(run_dir)/'config.json'
@@ -384,13 +397,13 @@ def run_kind(run_dir) -> str:
     if stage != 'train': return stage
     obj = cfg.get('objective', 'auto')
     if obj == 'auto':
-        from usp_nb.train import resolve_objective
         obj = resolve_objective('auto', cfg.get('model', ''))
     return f'{obj} training'
 
+
+# %% ../nbs/16_widgets.ipynb #b44c10f0
 def comparison_figure(run_dirs, key:str='loss', smooth:int=1, logy:bool=False, dpi:int=DPI):
     "`key` against the step for several runs (named by their folder): one panel per `run_kind` for training metrics, so an MLM loss and a DiT loss never share an axis; one panel for evaluation metrics."
-    from usp_nb.evaluate import plot_convergence
     groups = {}
     for d in run_dirs:
         pts = run_curve(d, key, smooth)
@@ -406,9 +419,10 @@ def comparison_figure(run_dirs, key:str='loss', smooth:int=1, logy:bool=False, d
     fig.tight_layout()
     return fig
 
+
+# %% ../nbs/16_widgets.ipynb #afdb0398
 def run_comparison(run_dirs, key:str='loss', dpi:int=DPI) -> Explorer:
     "Interactive comparison: choose runs, metric and smoothing -> `comparison_figure`, above the `compare_runs` table."
-    from usp_nb.evaluate import compare_runs_widget
     run_dirs = [Path(d) for d in run_dirs]
     keys = list(dict.fromkeys(k for d in run_dirs for k in _numeric_keys(RunDir(d).metrics()))) + list(EVAL_KEYS)
     runs = W.SelectMultiple(options=[(d.name, d) for d in run_dirs], value=run_dirs, description='runs')
@@ -420,3 +434,4 @@ def run_comparison(run_dirs, key:str='loss', dpi:int=DPI) -> Explorer:
         return comparison_figure(list(runs.value), metric.value, smooth.value, logy.value, dpi), f'{metric.value} of {names}'
     return Explorer([W.HBox([runs, W.VBox([metric, smooth, logy])])], draw, dict(runs=runs, metric=metric, smooth=smooth, logy=logy),
                     below=(compare_runs_widget(run_dirs),))
+

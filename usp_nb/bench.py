@@ -391,9 +391,9 @@ def measure(workload:str, preset:str, batch:int, mode:Mode, device, warmup:int=3
             step = None                                           # free the model before the next workload
         if oom:                                                   # out of the except block, so its frames are freed
             gc.collect(); torch.cuda.empty_cache()
-            if workload not in ('dit_train', 'sit_train', 'mlm_train') or (micro or batch) <= 1:
-                return {**row, 'error': f'out of memory at batch {micro or batch}'}
-            micro = (micro or batch) // 2                          # accumulate smaller micro-batches
+            if (micro or batch) <= 1: return {**row, 'error': f'out of memory at batch {micro or batch}'}
+            if workload in ('dit_train', 'sit_train', 'mlm_train'): micro = (micro or batch) // 2   # accumulate smaller micro-batches
+            else: batch = row['batch'] = batch // 2                # sampling and encoding: a smaller batch (throughput is per image)
     sec = statistics.median(times)
     tflops = info['flops'] / sec / 1e12
     return {**row, 'micro_batch': micro or batch, 'images_per_s': info['images'] / sec, 'ms_per_step': sec * 1e3,

@@ -26,7 +26,7 @@ from .transfer import load_dit, read_state_dict
 
 
 # %% auto #0
-__all__ = ['SampleConfig', 'open_generator', 'class_labels', 'sample', 'parts_recipe', 'sample_cli']
+__all__ = ['SampleConfig', 'open_generator', 'class_labels', 'sample', 'parts_recipe', 'remaining_batches', 'sample_cli']
 
 # %% ../nbs/12_sample.ipynb #d22bb228
 @dataclass
@@ -150,6 +150,13 @@ def _check_parts(parts:Path, recipe:dict):
     else: atomic_write_text(f, json.dumps(recipe, indent=1, default=str))
 
 
+# %% ../nbs/12_sample.ipynb #935e2eec
+def remaining_batches(parts:Path, n_batches:int, rank:int=0, world_size:int=1) -> list[int]:
+    "This rank's share of the batches not yet in `parts/`: the missing ones dealt out in turn, so a resumed run gives every rank an equal share and none waits long at the final barrier."
+    todo = [b for b in range(n_batches) if not (parts/f'batch-{b:06d}.npz').exists()]
+    return todo[rank::world_size]
+
+
 # %% ../nbs/12_sample.ipynb #e9a7e6b5
 def _write_samples(cfg, out, model, objective, vae, info, info_d, sampler) -> dict:
     parts = out/'parts'
@@ -158,8 +165,7 @@ def _write_samples(cfg, out, model, objective, vae, info, info_d, sampler) -> di
     N, B, K = cfg.num_samples, cfg.batch_size, model.cfg.num_classes
     labels = class_labels(N, K, cfg.labels, cfg.seed)
     n_batches = math.ceil(N / B)
-    todo = [b for b in range(n_batches) if not (parts/f'batch-{b:06d}.npz').exists()]
-    mine = todo[info_d.rank::info_d.world_size]          # the batches still missing, dealt out evenly: a resumed run leaves no rank idle
+    mine = remaining_batches(parts, n_batches, info_d.rank, info_d.world_size)
     t0 = time.time()
     for b in progress(mine, rank=info_d.rank, desc=f'sampling {N} ({sampler} {cfg.steps})'):
         y = labels[b * B: (b + 1) * B]

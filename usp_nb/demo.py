@@ -24,6 +24,7 @@ from .pretrain import PretrainConfig, pretrain
 from .train import TrainConfig, train_generator
 from .evaluate import evaluate_samples, evaluate_run_checkpoints, stage_sampler, steps_to_reach, speedup, plot_convergence, train_shapes_classifier
 from .probe import cache_arrays, mlm_features, linear_probe, ridge_probe
+from .widgets import masking_views
 
 
 # %% auto #0
@@ -240,6 +241,22 @@ def seed_spread(curves:dict, init:str, key:str='FD_shapes') -> float|None:
     return float(max(max(col) - min(col) for col in zip(*vals)))
 
 
+# %% ../nbs/17_demo.ipynb #9cf6c27b
+def _stage_mlm_pictures(cfg:DemoConfig, d:Path, mlm_ckpt, n:int=8) -> dict:
+    "What pretraining learned, in pixels: `n` validation images, their latents with 75% of the patches removed, the MLM's prediction of them, and the VAE's own round trip, all decoded by the VAE."
+    vae = builtin_vae(cfg.image_size, device='cpu')
+    x, _ = builtin_split('val', n, cfg.image_size)
+    xf = x.float() / 127.5 - 1
+    m = create_mlm(cfg.mlm_preset, image_size=cfg.image_size, latent_channels=vae.latent_channels)
+    m.load_state_dict(load_mlm_checkpoint(mlm_ckpt), strict=False); m.eval()
+    with torch.no_grad(): views = [masking_views(xf[i], vae, m, 0.75, seed=i) for i in range(n)]
+    rows = [xf, torch.stack([v['masked'] for v in views]), torch.stack([v['pred'] for v in views]), torch.stack([v['recon'] for v in views])]
+    mse = {k: round(((r - xf) ** 2).mean().item(), 4) for k, r in zip(('masked latent', 'MLM prediction', 'VAE round trip'), rows[1:])}
+    grid = image_grid(to_uint8(torch.cat(rows)), nrow=n)
+    Image.fromarray(grid).resize((grid.shape[1] * 3, grid.shape[0] * 3), Image.NEAREST).save(d/'mlm_reconstructions.png')
+    return {'figure': 'mlm-pictures/mlm_reconstructions.png', 'image_mse': mse, 'n': n}
+
+
 # %% ../nbs/17_demo.ipynb #3747949c
 def _stage_probe(cfg:DemoConfig, d:Path, mlm_ckpt) -> dict:
     tr, va = builtin_latent_cache(cfg.image_size), builtin_latent_cache(cfg.image_size, split='val')
@@ -280,8 +297,8 @@ def write_report(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, total_
     "Write `report.md` and its figures into `cfg.root`; returns the report path."
     val_curves = {n: c for n, c in (val_curves or {}).items() if c}
     figs = _report_figures(cfg, stages, curves, val_curves)
-    L = (_report_intro(cfg, stages) + _report_speedups(cfg, stages, curves, speedups, val_curves)
-         + _report_convergence(curves, figs) + _report_pictures(cfg, stages) + _report_probe(stages)
+    L = (_report_intro(cfg, stages) + _report_mlm(stages) + _report_pictures(cfg, stages) + _report_probe(stages)
+         + _report_convergence(curves, figs) + _report_speedups(cfg, stages, curves, speedups, val_curves)
          + _report_times(cfg, stages, total_seconds))
     p = cfg.root/'report.md'
     atomic_write_text(p, '\n'.join(L))
@@ -324,7 +341,10 @@ def _report_intro(cfg:DemoConfig, stages:dict) -> list[str]:
 
 # %% ../nbs/17_demo.ipynb #8572197e
 def _report_speedups(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, val_curves:dict) -> list[str]:
-    L = ['## Speed-up', '',
+    L = ['', '## Speed-up', '',
+         'Speed-up = steps scratch needed for its final FD / steps USP needed to reach the same FD (linear '
+         'interpolation between evaluated checkpoints; ">=" when USP was already there at its first evaluation). '
+         'Read it against the seed-to-seed spread below: a difference within it is noise, not a win.', '',
          '| seed | scratch final FD | USP final FD | scratch steps | USP steps to reach it | speed-up | scratch acc | USP acc |',
          '|---|---|---|---|---|---|---|---|']
     st_ = lambda v: 'n/a' if v is None else str(round(v))          # a step (interpolated steps are floats)
@@ -359,10 +379,7 @@ def _report_speedups(cfg:DemoConfig, stages:dict, curves:dict, speedups:list, va
 # %% ../nbs/17_demo.ipynb #34a2e8ec
 def _report_convergence(curves:dict, figs:dict) -> list[str]:
     L = []
-    L += ['', 'Speed-up = steps scratch needed for its final FD / steps USP needed to reach the same FD (linear '
-          'interpolation between evaluated checkpoints; ">=" when USP was already there at its first evaluation). '
-          'Read it against the seed-to-seed spread of the table: a difference within it is noise, not a win.', '',
-          '## Convergence', '', f'![FD]({figs["FD_shapes"]}) ![accuracy]({figs["class_accuracy"]})'
+    L += ['', '## Convergence', '', f'![FD]({figs["FD_shapes"]}) ![accuracy]({figs["class_accuracy"]})'
           + (f' ![validation loss]({figs["val_loss"]})' if 'val_loss' in figs else ''), '',
           '| run | ' + ' | '.join(f'step {r["step"]}' for r in next(iter(curves.values()))) + ' |',
           '|---|' + '---|' * len(next(iter(curves.values())))]
@@ -373,6 +390,16 @@ def _report_convergence(curves:dict, figs:dict) -> list[str]:
 
 
 # %% ../nbs/17_demo.ipynb #8dedb151
+def _report_mlm(stages:dict) -> list[str]:
+    "The report opens with what pretraining does: masked latents and the MLM's reconstruction, decoded to pixels."
+    if 'mlm-pictures' not in stages: return []
+    r = stages['mlm-pictures']['result']; e = r['image_mse']
+    return ['', '## What pretraining learned', '',
+            f'Rows: {r["n"]} validation images; their latents with 75% of the patches removed (zeros), decoded; the MLM\'s '
+            'prediction of the removed patches (visible ones kept), decoded; the VAE\'s own round trip. Image MSE against the '
+            f'originals: masked latent {e["masked latent"]}, MLM prediction {e["MLM prediction"]}, VAE round trip '
+            f'{e["VAE round trip"]} (the best any latent can do).', '', f'![MLM reconstructions]({r["figure"]})']
+
 def _report_pictures(cfg:DemoConfig, stages:dict) -> list[str]:
     L = []
     L += ['', '## Samples', '']
@@ -488,6 +515,7 @@ def run_demo(cfg:DemoConfig, log=print) -> dict:
         curves[f'{init}-s{s}'] = st[f'eval-{init}-s{s}']['result']['curve']
         val_curves[f'{init}-s{s}'] = st[f'train-{init}-s{s}']['result'].get('val_curve') or []
     st['probe'] = run_stage(root, 'probe', {**pcfg, **pick('probe_n', 'probe_epochs', 'probe_base_lr')}, lambda d: _stage_probe(cfg, d, mlm_ckpt), log)
+    st['mlm-pictures'] = run_stage(root, 'mlm-pictures', pcfg, lambda d: _stage_mlm_pictures(cfg, d, mlm_ckpt), log)
     sp = _speedups(curves, cfg.seeds, val_curves)
     total = time.time() - t0
     report = write_report(cfg, st, curves, sp, total, val_curves)

@@ -245,7 +245,7 @@ def _pretrain(cfg:PretrainConfig, info, device, run:RunDir) -> dict:
             log_now, ckpt_now = at_boundary(step, cfg.log_every, end), at_boundary(step, cfg.ckpt_every, end)
             if log_now or ckpt_now:                                    # a boundary: the only host sync of the loop
                 bad, bad_loss, (last, first) = guard.read(loss_avg, first_t)
-                if bad: raise non_finite_error(bad, bad_loss, step, run, f'Rerun to resume from it after lowering the lr (now {lr:.3g}) '
+                if bad: ckpts.wait(); raise non_finite_error(bad, bad_loss, step, run, f'Rerun to resume from it after lowering the lr (now {lr:.3g}) '
                                                f'or switching precision (now {precision}).')
             if log_now:
                 ips = meter.rate()

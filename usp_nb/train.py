@@ -242,7 +242,7 @@ def _train_generator(cfg:TrainConfig, info, device, run:RunDir) -> dict:
             if not (log_now or ckpt_now or val_now or sample_now):
                 bar.update(1); continue
             # a boundary (the same on every rank): the one host read of the loop, before anything is written
-            first, loss_val, means = _read_boundary(guard, first_t, lv, window if log_now else [], aux_window if log_now else {}, step, run,
+            first, loss_val, means = _read_boundary(guard, first_t, lv, window if log_now else [], aux_window if log_now else {}, step, ckpts,
                                                     info.enabled, precision)
             row = {}
             if log_now:
@@ -363,11 +363,13 @@ def _generator_step(cfg:TrainConfig, g:_Generator, fwd, model_fn, batch, step:in
 
 
 # %% ../nbs/11_train.ipynb #236055a2
-def _read_boundary(guard, first_t, lv, window:list, aux_window:dict, step:int, run:RunDir, world:bool, precision:str):
+def _read_boundary(guard, first_t, lv, window:list, aux_window:dict, step:int, ckpts:StageCheckpoints, world:bool, precision:str):
     "At a boundary, one host read: (first loss, this step's loss, {'loss': window mean, '<aux>_loss': ...} or {} when nothing is logged); stops the run on a non-finite loss."
     names = list(aux_window)
     bad, bad_loss, vals = guard.read(first_t, lv, *window, *[v for n in names for v in aux_window[n]], world=world)
-    if bad: raise non_finite_error(bad, bad_loss, step, run, f'Rerun to resume from it with a lower lr or precision="fp32" (now {precision}).')
+    if bad:
+        ckpts.wait()                                                   # the last good checkpoint is on disk before the message names it
+        raise non_finite_error(bad, bad_loss, step, ckpts.run, f'Rerun to resume from it with a lower lr or precision="fp32" (now {precision}).')
     first, loss_val, vals = vals[0], vals[1], vals[2:]
     means = {'loss': float(np.mean(vals[:len(window)]))} if window else {}
     vals = vals[len(window):]

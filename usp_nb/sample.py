@@ -20,7 +20,6 @@ from .data import image_grid
 from .vae import FrozenVAE, builtin_vae
 from .latents import vae_for_cache, read_manifest, builtin_latent_cache
 from .dit import DiT, DiTConfig, DIT_PRESETS
-from .diffusion import GaussianDiffusion
 from .objective import generate, make_objective, resolve_objective, check_sampler, SAMPLERS
 from .transfer import load_dit, read_state_dict
 

@@ -165,13 +165,12 @@ class StageCheckpoints:
         if self.info.is_main:
             state = {'optimizer': self.opt.state_dict(), 'scaler': self.scaler.state_dict(), 'step': step, 'rng_state': rng_state(),
                      'loader': self.loader.state_dict(), **self.extra_state(step)}
-            models = {n: host_copy(m.state_dict() if isinstance(m, nn.Module) else m) for n, m in self.models().items()}
-            args = (self.run.ckpt_dir, step, models, host_copy(state), self.meta)
-            if self.background:
+            if self.background:                                        # the copy, not the live tensors the next steps change
+                models = {n: host_copy(m.state_dict() if isinstance(m, nn.Module) else m) for n, m in self.models().items()}
+                args = (self.run.ckpt_dir, step, models, host_copy(state), self.meta)
                 self._writer = threading.Thread(target=self._write, args=args, name=f'usp_nb checkpoint {step}')
                 self._writer.start()
-            else: self._write(*args)
-            if not self.background: self.wait()
+            else: save_checkpoint(self.run.ckpt_dir, step, self.models(), state, self.meta, keep_last=self.keep_last)
         return self.run.ckpt_dir / f'step-{step:08d}'
 
     def _write(self, *args):

@@ -19,7 +19,6 @@ from .core import (to_device, PRECISIONS, Config, set_tf32, run_config_cli, refu
 from PIL import Image
 from .latents import LatentCache, LatentLoader, builtin_latent_cache, vae_for_cache, check_same_vae
 from .dit import DiT, DiTConfig, DIT_PRESETS, dit_config, dit_param_count
-from .diffusion import GaussianDiffusion
 from .transfer import transfer_mlm_to_dit, load_mlm_checkpoint, make_ema, update_ema
 from .auxloss import ContrastiveSelfDistillation, REPALoss, build_repa_teacher
 from .stage import NonFiniteLossError, NonFiniteGuard, adamw_impl, step_seed, StageCheckpoints, wrap_model, at_boundary, Throughput, non_finite_error

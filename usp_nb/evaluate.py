@@ -418,7 +418,7 @@ def kernel_and_manifold_metrics(f_samples:torch.Tensor,   # (N, d) features of t
     return out
 
 # %% ../nbs/13_evaluate.ipynb #b6ae1d73
-RECIPE_KEYS = ('sampler', 'steps', 'cfg_scale', 'guide_channels', 'guided_channels', 'precision', 'tf32', 'checkpoint', 'step', 'seed',
+RECIPE_KEYS = ('sampler', 'method', 'steps', 'cfg_scale', 'guide_channels', 'guided_channels', 'precision', 'tf32', 'checkpoint', 'step', 'seed',
                'model', 'weights', 'labels')
 EVAL_METRICS = ('fid', 'is', 'kid', 'prc')   # Frechet distance, Inception Score, kernel distance, precision/recall
 SIDECAR = 'samples.json'   # written by usp_nb.sample next to samples.npz

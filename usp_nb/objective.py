@@ -8,12 +8,12 @@ import torch
 from .core import check, choice, autocast, to_device
 from .dit import DiT, DiTConfig
 from .diffusion import GaussianDiffusion
-from .transport import Transport
+from .transport import Transport, ODE_METHODS, SDE_METHODS
 
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'SAMPLERS', 'check_sampler', 'resolve_objective', 'make_objective', 'with_autocast', 'generate',
-           'draw_objective_noise']
+__all__ = ['OBJECTIVES', 'SAMPLERS', 'SAMPLER_METHODS', 'check_sampler', 'check_method', 'resolve_objective', 'make_objective',
+           'with_autocast', 'generate', 'draw_objective_noise']
 
 # %% ../nbs/10a_objective.ipynb #5fb98ef6
 OBJECTIVES = ('auto', 'diffusion', 'transport')
@@ -25,6 +25,17 @@ def check_sampler(kind:str, sampler:str|None) -> str:
     if sampler is None: return SAMPLERS[kind][0]
     check(sampler in SAMPLERS[kind], f'sampler={sampler!r} does not fit the {kind} objective; use one of {", ".join(map(repr, SAMPLERS[kind]))}')
     return sampler
+
+SAMPLER_METHODS = {'ode': ODE_METHODS[::-1], 'sde': SDE_METHODS}   # SiT's integrators per sampler, the default first ('dopri5' for the ODE)
+
+def check_method(sampler:str, method:str|None) -> str|None:
+    "The integrator `method` of `sampler` (`None`: the sampler's default), refused when the sampler has no choice of integrator or not that one."
+    if method is None: return None
+    check(sampler in SAMPLER_METHODS, f'method={method!r}: the {sampler!r} sampler has no choice of integrator; leave method unset '
+          f'(the integrators belong to the transport samplers {", ".join(map(repr, SAMPLER_METHODS))})')
+    check(method in SAMPLER_METHODS[sampler], f'method={method!r} does not integrate the {sampler!r} sampler; use one of '
+          f'{", ".join(map(repr, SAMPLER_METHODS[sampler]))}')
+    return method
 
 
 # %% ../nbs/10a_objective.ipynb #cecb2d13
@@ -66,9 +77,11 @@ def generate(model:DiT,                 # the (EMA) model
              sampler:str|None=None,     # diffusion: 'ddpm' (default) | 'ddim'; transport: 'sde' (default) | 'ode'
              generator:torch.Generator|None=None, # for the initial noise and the sampler's noise
              precision:str='fp32',      # model calls under autocast in 'bf16'/'fp16'; the sampler's arithmetic stays fp32
+             method:str|None=None,      # transport only: the integrator ('ode': 'dopri5' (default) | 'heun' | 'euler'; 'sde': 'euler' | 'heun')
             ) -> torch.Tensor:          # latents (N, C, H, W)
     "Sample latents from a DiT/SiT with either objective."
-    cfg = model.cfg
+    cfg, sampler = model.cfg, check_sampler(objective.kind, sampler)
+    extra = {'method': m} if (m := check_method(sampler, method)) else {}
     dev = next(model.parameters()).device
     shape = (len(labels), cfg.in_channels, cfg.input_size, cfg.input_size)
     kw = dict(y=labels.to(dev))
@@ -79,8 +92,8 @@ def generate(model:DiT,                 # the (EMA) model
     was = model.training; model.eval()
     try:
         with torch.no_grad():
-            z = objective.sample(fn, shape, model_kwargs=kw, steps=steps, sampler=check_sampler(objective.kind, sampler),
-                                 generator=generator, device=dev)
+            z = objective.sample(fn, shape, model_kwargs=kw, steps=steps, sampler=sampler,
+                                 generator=generator, device=dev, **extra)
     finally: model.train(was)
     return z
 

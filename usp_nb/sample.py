@@ -20,7 +20,7 @@ from .data import image_grid
 from .vae import FrozenVAE, builtin_vae
 from .latents import vae_for_cache, read_manifest, builtin_latent_cache
 from .dit import DiT, DiTConfig, DIT_PRESETS
-from .objective import generate, make_objective, resolve_objective, check_sampler, SAMPLERS
+from .objective import generate, make_objective, resolve_objective, check_sampler, check_method, SAMPLERS, SAMPLER_METHODS
 from .transfer import load_dit, read_state_dict
 
 
@@ -39,6 +39,7 @@ class SampleConfig(Config):
     num_samples: int = 50_000       # N (FID: 50K; at least 2048 for a full-rank covariance)
     batch_size: int = 64            # per batch (each batch is one unit of work)
     sampler: str|None = None        # diffusion: 'ddpm' (default) | 'ddim'; transport: 'sde' (default) | 'ode'
+    method: str|None = None         # transport only: the integrator ('ode': 'dopri5' (default, adaptive: ignores steps) | 'heun' | 'euler'; 'sde': 'euler' | 'heun')
     steps: int = 250                # sampling steps (the papers: 250)
     cfg_scale: float = 1.0          # classifier-free guidance scale (1: none, as in the USP tables)
     guide_channels: int|None = None # None: guide all latent channels; 3: the DiT/SiT releases' quirk
@@ -58,6 +59,7 @@ class SampleConfig(Config):
         choice('precision', self.precision, ('fp32', 'bf16', 'fp16'))
         if self.model is not None: choice('model', self.model, DIT_PRESETS)
         if self.sampler is not None: choice('sampler', self.sampler, [s for ss in SAMPLERS.values() for s in ss])
+        if self.method is not None: choice('method', self.method, sorted({m for ms in SAMPLER_METHODS.values() for m in ms}))
         for k in ('num_samples', 'batch_size', 'steps'):
             check(isinstance(getattr(self, k), int) and getattr(self, k) >= 1, f'{k}={getattr(self, k)!r} must be an integer >= 1')
         check(self.cfg_scale >= 0, f'cfg_scale={self.cfg_scale} must be >= 0 (1: no guidance)')
@@ -66,7 +68,8 @@ class SampleConfig(Config):
 # %% ../nbs/12_sample.ipynb #b9e0c563
 def _samples_tag(cfg:SampleConfig, step) -> str:
     cs = f'cfg{cfg.cfg_scale:g}' + (f'-ch{cfg.guide_channels}' if cfg.guide_channels and cfg.cfg_scale != 1 else '')
-    return f'step{step}-{cfg.weights}-{cfg.sampler}{cfg.steps}-{cs}-n{cfg.num_samples}-seed{cfg.seed}'
+    sm = f'{cfg.sampler}-{cfg.method}' if cfg.method else cfg.sampler
+    return f'step{step}-{cfg.weights}-{sm}{cfg.steps}-{cs}-n{cfg.num_samples}-seed{cfg.seed}'
 
 def open_generator(cfg:SampleConfig, device='cpu'):
     "(model, objective, vae, info) for `cfg.checkpoint`."
@@ -119,6 +122,7 @@ def sample(cfg:SampleConfig) -> dict:
     set_tf32(cfg.tf32)
     model, objective, vae, info = open_generator(cfg, device)
     sampler = check_sampler(objective.kind, cfg.sampler)
+    check_method(sampler, cfg.method)                                     # before any sample is drawn
     cfg = cfg.replace(sampler=sampler)
     out = Path(cfg.out_dir) if cfg.out_dir else (Path(info['run_dir'])/'samples'/_samples_tag(cfg, info['step']) if info.get('run_dir')
                                                  else Path(cfg.checkpoint).with_suffix('')/_samples_tag(cfg, None))
@@ -131,7 +135,7 @@ def parts_recipe(cfg:SampleConfig, info:dict) -> dict:
     "What decides the samples in a parts folder: the checkpoint (path, step, file digests), the VAE and every sampling setting."
     ck = Path(info['checkpoint'])
     digests = json.loads((ck/'meta.json').read_text())['files'] if (ck/'meta.json').exists() else info.get('sha256')
-    keys = ('weights', 'objective', 'num_samples', 'batch_size', 'sampler', 'steps', 'cfg_scale', 'guide_channels', 'labels', 'seed', 'precision')
+    keys = ('weights', 'objective', 'num_samples', 'batch_size', 'sampler', 'method', 'steps', 'cfg_scale', 'guide_channels', 'labels', 'seed', 'precision')
     return {'checkpoint': str(ck), 'step': info.get('step'), 'files': digests, 'vae': info['vae'], **{k: getattr(cfg, k) for k in keys}}
 
 
@@ -169,7 +173,7 @@ def _write_samples(cfg, out, model, objective, vae, info, info_d, sampler) -> di
     for b in progress(mine, rank=info_d.rank, desc=f'sampling {N} ({sampler} {cfg.steps})'):
         y = labels[b * B: (b + 1) * B]
         z = generate(model, objective, y, cfg.cfg_scale, cfg.guide_channels, cfg.steps, sampler,
-                     generator=torch.Generator().manual_seed(cfg.seed * 1_000_003 + b), precision=cfg.precision)
+                     generator=torch.Generator().manual_seed(cfg.seed * 1_000_003 + b), precision=cfg.precision, method=cfg.method)
         imgs = vae.decode_uint8(z).permute(0, 2, 3, 1).cpu().numpy()                      # (b, H, W, 3) uint8
         with atomic_path(parts/f'batch-{b:06d}.npz') as tmp_:
             with open(tmp_, 'wb') as f: np.savez(f, images=imgs, labels=y.numpy())
@@ -186,7 +190,7 @@ def _write_samples(cfg, out, model, objective, vae, info, info_d, sampler) -> di
     g = torch.from_numpy(images[:cfg.grid_n]).permute(0, 3, 1, 2)
     Image.fromarray(image_grid(g, nrow=min(8, len(g)))).save(out/'grid.png')
     side = {'samples': str(out/'samples.npz'), 'grid': str(out/'grid.png'), 'num_samples': N, 'image_shape': list(images.shape[1:]),
-            **info, 'weights': cfg.weights, 'sampler': sampler, 'steps': cfg.steps, 'cfg_scale': cfg.cfg_scale,
+            **info, 'weights': cfg.weights, 'sampler': sampler, 'method': cfg.method, 'steps': cfg.steps, 'cfg_scale': cfg.cfg_scale,
             'guided_channels': ('none' if cfg.cfg_scale == 1 else 'all' if cfg.guide_channels is None else f'first {cfg.guide_channels}'),
             'labels': cfg.labels, 'seed': cfg.seed, 'precision': cfg.precision, 'tf32': cfg.tf32, 'batch_size': B, 'world_size': info_d.world_size,
             'seconds_this_call': round(secs, 2), 'usp_nb_version': __version__, 'git_commit': git_commit(),
@@ -196,7 +200,7 @@ def _write_samples(cfg, out, model, objective, vae, info, info_d, sampler) -> di
 
 
 # %% ../nbs/12_sample.ipynb #600ff3d6
-_SUMMARY_KEYS = ('samples', 'grid', 'num_samples', 'sampler', 'steps', 'cfg_scale', 'guided_channels')
+_SUMMARY_KEYS = ('samples', 'grid', 'num_samples', 'sampler', 'method', 'steps', 'cfg_scale', 'guided_channels')
 
 def _sample_summary(side:dict) -> dict|None: return {k: side[k] for k in _SUMMARY_KEYS} if side else None   # other ranks: nothing
 

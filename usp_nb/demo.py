@@ -9,16 +9,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
+from torch import nn
 from fastcore.script import call_parse
 import matplotlib.pyplot as plt
 from PIL import Image
 import concurrent.futures as cf, multiprocessing as mp
-from .core import Config, check, choice, ConfigError, atomic_write_text, get_device, seed_everything, progress, available_cores, RunDir, ASSETS_DIR, ASSET_RECORD, packaged_asset, sha256_file, DataError
+from .core import Config, check, choice, ConfigError, atomic_write_text, get_device, seed_everything, progress, available_cores, RunDir, ASSETS_DIR, ASSET_RECORD, packaged_asset, sha256_file, DataError, PRECISIONS
 from .data import builtin_split, image_grid
 from .vae import builtin_vae, psnr, to_uint8, train_small_vae, FrozenVAE, load_autoencoder
 from .latents import builtin_latent_cache
 from .mlm import create_mlm
-from .objective import resolve_objective, SAMPLERS
+from .objective import resolve_objective, SAMPLERS, SAMPLER_METHODS, check_method
 from .transfer import load_mlm_checkpoint
 from .pretrain import PretrainConfig, pretrain
 from .train import TrainConfig, train_generator
@@ -28,48 +29,60 @@ from .widgets import masking_views
 
 
 # %% auto #0
-__all__ = ['DEMO_PRESETS', 'ASSET_BUILDS', 'DemoConfig', 'demo_config', 'run_stage', 'side_by_side', 'pretrain_builtin',
-           'train_measured', 'evaluate_curve', 'seed_spread', 'noise_verdict', 'write_report', 'run_demo',
-           'build_assets', 'assets_cli', 'demo_cli']
+__all__ = ['DEMO_PRESETS', 'PRETRAIN_KEYS', 'PROBE_COLUMNS', 'ASSET_BUILDS', 'DemoConfig', 'demo_config', 'run_stage',
+           'side_by_side', 'pretrain_builtin', 'train_measured', 'sample_method', 'evaluate_curve', 'seed_spread',
+           'demo_mlm', 'probe_gain', 'noise_verdict', 'write_report', 'probe_verdict', 'run_demo', 'build_assets',
+           'assets_cli', 'demo_cli']
 
 # %% ../nbs/17_demo.ipynb #9e13c956
 DEMO_PRESETS = {
-    'fast':    dict(pretrain_steps=200,  pretrain_batch=64, train_steps=200,  eval_every=100, n_eval=256, sample_steps=10,
-                    batch_size=32, probe_n=2000, probe_epochs=10, seeds=(0,)),
+    'fast':    dict(pretrain_steps=200, pretrain_batch=64, train_steps=200, eval_every=100, n_eval=256, probe_n=2000, probe_epochs=10,
+                    seeds=(0,)),
     'default': dict(),                                    # the `DemoConfig` defaults
-    'large':   dict(pretrain_steps=3000, train_steps=3000, eval_every=500, n_eval=500, sample_steps=20, seeds=(0, 1)),
-    # SiT in the regime where its samples become recognisable on a CPU (see `train`: FD 30 after 2000 steps)
-    'long':    dict(model='sit-tiny/2-usp', sampler='ode', cfg_scale=4.0, lr=2e-3, pretrain_steps=4000, train_steps=5000,
-                    eval_every=1000, n_eval=400, sample_steps=20, seeds=(0, 1)),
+    # the DiT regime of the earlier default, longer (measured at the end of this notebook)
+    'large':   dict(model='dit-tiny/2-usp', sampler='ddim', sample_method=None, cfg_scale=2.0, lr=1e-3, warmup=0, batch_size=64, pretrain_min_lr=0.0,
+                    pretrain_steps=3000, train_steps=3000, eval_every=500, n_eval=500, sample_steps=20, seeds=(0, 1)),
+    # SiT far into the regime where its samples are recognisable (see `train`: FD 30 after 2000 steps)
+    'long':    dict(model='sit-tiny/2-usp', sampler='ode', sample_method=None, cfg_scale=4.0, lr=2e-3, warmup=0, batch_size=64, pretrain_min_lr=0.0,
+                    pretrain_steps=4000, train_steps=5000, eval_every=1000, n_eval=400, sample_steps=20, seeds=(0, 1)),
+    # one H100/H200, base width at 256 latent tokens (128 px -> 32x32x4 latents, patch 2); sized by arithmetic, not measured yet
+    'gpu':     dict(image_size=128, mlm_preset='usp-vit-b/2', model='sit-b/2-usp', pretrain_steps=2000, pretrain_batch=256, pretrain_lr=1e-3,
+                    pretrain_min_lr=1e-3, pretrain_warmup=200, train_steps=1500, batch_size=64, lr=5e-4, warmup=100, eval_every=500, n_eval=500,
+                    sample_steps=20, cfg_scale=4.0, precision='auto', seeds=(0, 1)),
 }
 
 @dataclass
 class DemoConfig(Config):
     "Everything `run_demo` does; `demo_config(preset)` fills it from `DEMO_PRESETS`."
-    preset: str = 'default'          # the name this config came from ('fast' | 'default' | 'large' | 'long')
-    out_dir: str|None = None         # None: runs/demo (default), runs/demo-fast, runs/demo-large
+    preset: str = 'default'          # the name this config came from (a key of `DEMO_PRESETS`)
+    out_dir: str|None = None         # None: runs/demo (default), else runs/demo-<preset>
     seeds: tuple = (0, 1)            # generator seeds; each gives a paired scratch/USP run
     image_size: int = 32             # built-in shapes resolution (the small VAE: factor 4 -> 8x8x4 latents)
     mlm_preset: str = 'usp-vit-tiny/2' # MLM preset (its width/depth match `model`)
-    model: str = 'dit-tiny/2-usp'    # generator preset, the same for both runs (affine block norms)
-    pretrain_steps: int = 700        # MLM optimizer steps
+    model: str = 'sit-tiny/2-usp'    # generator preset, the same for both runs (affine block norms)
+    pretrain_steps: int = 1000       # MLM optimizer steps
     pretrain_batch: int = 128
     pretrain_lr: float = 1.5e-3      # peak lr (warmup then cosine)
+    pretrain_min_lr: float = 1.5e-3  # end of the cosine (= pretrain_lr: constant after warmup, which short runs need)
     pretrain_warmup: int = 100
-    train_steps: int = 400           # generator optimizer steps, both runs
-    batch_size: int = 64
-    lr: float = 1e-3                 # constant generator lr
+    train_steps: int = 1200          # generator optimizer steps, both runs
+    batch_size: int = 32
+    lr: float = 5e-3                 # generator lr: linear warmup, then constant
+    warmup: int = 100                # generator warmup steps
     ema_decay: float = 0.995
     init_num_blocks: int|None = None # transfer only the first N pretrained blocks (None: all)
-    eval_every: int = 100            # generator steps between evaluated checkpoints
+    eval_every: int = 400            # generator steps between evaluated checkpoints
     n_eval: int = 256                # samples per evaluation (class-balanced labels)
-    sampler: str = 'ddim'            # 'ddim' | 'ddpm' for a DiT, 'ode' | 'sde' for a SiT
+    sampler: str = 'ode'             # 'ddim' | 'ddpm' for a DiT, 'ode' | 'sde' for a SiT
+    sample_method: str|None = 'heun' # a SiT sampler's integrator (`objective.SAMPLER_METHODS`; None: its default, dopri5 for the ODE); unused by DiT's
     sample_steps: int = 10
-    cfg_scale: float = 2.0           # classifier-free guidance for the evaluated samples
+    cfg_scale: float = 8.0           # classifier-free guidance for the evaluated samples
     probe_n: int = 4000              # training latents of the linear probe (validation: the 'val' split)
     probe_epochs: int = 30           # linear-probe epochs (MAE: 90)
     probe_base_lr: float = 6.4       # LARS lr of the probe: MAE's *absolute* lr (base 0.1 x 16384/256), see `probe`
+    probe_seeds: int = 3             # random encoders (init seeds 0..n-1) and probe seeds of the pretrained one: the spread
     val_n: int = 512                 # validation latents of the generators' validation loss (fixed t and noise)
+    precision: str = 'fp32'          # the generator runs' precision ('auto': bf16 on a GPU); pretraining is always 'auto'
     device: str = 'auto'
     threads: int|None = None         # CPU threads for torch per process (None: cores / workers)
     workers: int|None = None         # processes for the generator runs (None: up to 2 on a CPU, 1 on a GPU)
@@ -78,9 +91,12 @@ class DemoConfig(Config):
         choice('preset', self.preset, DEMO_PRESETS)
         ok = SAMPLERS[resolve_objective('auto', self.model)]
         check(self.sampler in ok, f'sampler={self.sampler!r} does not sample {self.model!r}; use one of {ok}', ConfigError)
+        if self.sampler in SAMPLER_METHODS: check_method(self.sampler, self.sample_method)
+        choice('precision', self.precision, PRECISIONS)
         check(len(self.seeds) >= 1, 'seeds must name at least one generator seed')
-        for k in ('pretrain_steps', 'train_steps', 'eval_every', 'n_eval', 'batch_size', 'sample_steps', 'probe_n'):
+        for k in ('pretrain_steps', 'train_steps', 'eval_every', 'n_eval', 'batch_size', 'sample_steps', 'probe_n', 'probe_seeds'):
             check(isinstance(getattr(self, k), int) and getattr(self, k) >= 1, f'{k}={getattr(self, k)!r} must be an integer >= 1')
+        check(isinstance(self.warmup, int) and self.warmup >= 0, f'warmup={self.warmup!r} must be an integer >= 0')
         check(self.train_steps % self.eval_every == 0, f'train_steps={self.train_steps} must be a multiple of '
               f'eval_every={self.eval_every} so that the last step is an evaluated checkpoint')
         check(self.workers is None or (isinstance(self.workers, int) and self.workers >= 1), f'workers={self.workers!r} must be None or an integer >= 1')
@@ -137,10 +153,10 @@ def side_by_side(images:dict, path, title:str|None=None):
     return _save_fig(fig, path)
 
 # %% ../nbs/17_demo.ipynb #f3a135df
-def pretrain_builtin(cfg, d:Path, warmup:int, log_every:int) -> dict:
-    "The experiments' pretraining stage: `cfg.mlm_preset` on the built-in shapes into `d`, one checkpoint at the end (`cfg`: a `DemoConfig` or `AblationConfig`)."
+def pretrain_builtin(cfg, d:Path, warmup:int, log_every:int, min_lr:float=0.0) -> dict:
+    "The experiments' pretraining stage: `cfg.mlm_preset` on the built-in shapes into `d`, one checkpoint at the end (`cfg`: a `DemoConfig` or `AblationConfig`); the cosine ends at `min_lr`."
     r = pretrain(PretrainConfig(preset=cfg.mlm_preset, data='builtin', image_size=cfg.image_size, run_dir=str(d),
-                                steps=cfg.pretrain_steps, batch_size=cfg.pretrain_batch, lr=cfg.pretrain_lr,
+                                steps=cfg.pretrain_steps, batch_size=cfg.pretrain_batch, lr=cfg.pretrain_lr, min_lr=min_lr,
                                 warmup_steps=warmup, log_every=log_every, ckpt_every=cfg.pretrain_steps, keep_last=1, device=cfg.device))
     return {k: r[k] for k in ('step', 'first_loss', 'loss', 'checkpoint', 'lr_peak')}
 
@@ -157,9 +173,13 @@ def train_measured(tcfg:TrainConfig) -> dict:
 
 
 # %% ../nbs/17_demo.ipynb #da30eacd
+def sample_method(cfg) -> str|None:
+    "The integrator the evaluation passes on: `cfg.sample_method` for a sampler that has a choice of one (a SiT's), else none."
+    return getattr(cfg, 'sample_method', None) if cfg.sampler in SAMPLER_METHODS else None
+
 def evaluate_curve(cfg, d:Path, train_dir:Path, grid_n:int) -> list[dict]:
     "The experiments' evaluation stage: every checkpoint of `train_dir` sampled with `cfg`'s sampler settings into `d`; one row per checkpoint."
-    fn = stage_sampler(out_root=d, num_samples=cfg.n_eval, batch_size=min(cfg.n_eval, 500), sampler=cfg.sampler, steps=cfg.sample_steps,
+    fn = stage_sampler(out_root=d, num_samples=cfg.n_eval, batch_size=min(cfg.n_eval, 500), sampler=cfg.sampler, method=sample_method(cfg), steps=cfg.sample_steps,
                        cfg_scale=cfg.cfg_scale, labels='balanced', seed=0, grid_n=grid_n, device=cfg.device)
     return [{'step': step, 'FD_shapes': r['FD_shapes'], 'class_accuracy': r.get('class_accuracy'), 'grid': str(d/f'step-{step:08d}'/'grid.png')}
             for step, r in evaluate_run_checkpoints(train_dir, fn, record=False)]   # the rest of the recipe: the sampler's sidecar
@@ -189,7 +209,9 @@ def _stage_latents(cfg:DemoConfig, d:Path) -> dict:
 
 # %% ../nbs/17_demo.ipynb #5ad5cd41
 def _stage_pretrain(cfg:DemoConfig, d:Path) -> dict:
-    return pretrain_builtin(cfg, d, cfg.pretrain_warmup, max(1, cfg.pretrain_steps // 50))
+    return pretrain_builtin(cfg, d, cfg.pretrain_warmup, max(1, cfg.pretrain_steps // 50), cfg.pretrain_min_lr)
+
+PRETRAIN_KEYS = ('image_size', 'mlm_preset', 'pretrain_steps', 'pretrain_batch', 'pretrain_lr', 'pretrain_min_lr', 'pretrain_warmup')   # the pretraining stage's config
 
 
 # %% ../nbs/17_demo.ipynb #8b23c3a9
@@ -197,9 +219,10 @@ def _train_cfg(cfg:DemoConfig, d:Path, seed:int, init_from):
     n_ck = cfg.train_steps // cfg.eval_every
     return TrainConfig(model=cfg.model, run_dir=str(d), init_from=init_from,
                        init_num_blocks=cfg.init_num_blocks if init_from else None, image_size=cfg.image_size,
-                       steps=cfg.train_steps, batch_size=cfg.batch_size, lr=cfg.lr, ema_decay=cfg.ema_decay, seed=seed,
+                       steps=cfg.train_steps, batch_size=cfg.batch_size, lr=cfg.lr, warmup_steps=cfg.warmup, ema_decay=cfg.ema_decay, seed=seed,
                        log_every=max(1, cfg.train_steps // 50), ckpt_every=cfg.eval_every, keep_last=n_ck + 1, device=cfg.device,
-                       val_every=cfg.eval_every, val_n=cfg.val_n)
+                       val_every=cfg.eval_every, val_n=cfg.val_n, precision=cfg.precision,
+                       fused_optimizer=True)   # foreach AdamW on a CPU, fused on a GPU: the same updates, fewer kernels
 
 
 # %% ../nbs/17_demo.ipynb #c51d728d
@@ -242,12 +265,17 @@ def seed_spread(curves:dict, init:str, key:str='FD_shapes') -> float|None:
 
 
 # %% ../nbs/17_demo.ipynb #9cf6c27b
+def demo_mlm(cfg, latent_shape) -> nn.Module:
+    "`cfg.mlm_preset` at random init, shaped for latents of `latent_shape` (C, h, w) of `cfg.image_size` images (the built-in VAE: factor 4)."
+    C, h, _ = latent_shape
+    return create_mlm(cfg.mlm_preset, image_size=cfg.image_size, vae_downsample=cfg.image_size // h, latent_channels=C)
+
 def _stage_mlm_pictures(cfg:DemoConfig, d:Path, mlm_ckpt, n:int=8) -> dict:
     "What pretraining learned, in pixels: `n` validation images, their latents with 75% of the patches removed, the MLM's prediction of them, and the VAE's own round trip, all decoded by the VAE."
     vae = builtin_vae(cfg.image_size, device='cpu')
     x, _ = builtin_split('val', n, cfg.image_size)
     xf = x.float() / 127.5 - 1
-    m = create_mlm(cfg.mlm_preset, image_size=cfg.image_size, latent_channels=vae.latent_channels)
+    m = demo_mlm(cfg, (vae.latent_channels, cfg.image_size // vae.downsample, cfg.image_size // vae.downsample))
     m.load_state_dict(load_mlm_checkpoint(mlm_ckpt), strict=False); m.eval()
     with torch.no_grad(): views = [masking_views(xf[i], vae, m, 0.75, seed=i) for i in range(n)]
     rows = [xf, torch.stack([v['masked'] for v in views]), torch.stack([v['pred'] for v in views]), torch.stack([v['recon'] for v in views])]
@@ -258,24 +286,47 @@ def _stage_mlm_pictures(cfg:DemoConfig, d:Path, mlm_ckpt, n:int=8) -> dict:
 
 
 # %% ../nbs/17_demo.ipynb #3747949c
+PROBE_COLUMNS = ('linear (cls, LARS)', 'linear (avg tokens, LARS)', 'ridge (avg tokens)')
+
+def _probe_encoder(m, arrays, lin:dict, seeds) -> dict:
+    "One frozen encoder's probes: {column: [accuracy per probe seed]} (the ridge probe has no seed: one value)."
+    (ztr, ytr), (zva, yva) = arrays
+    f = {p: (mlm_features(m, ztr, p), mlm_features(m, zva, p)) for p in ('cls', 'avg')}
+    lp = lambda p, s: linear_probe(f[p][0], ytr, f[p][1], yva, seed=s, **lin)['accuracy']
+    return dict(zip(PROBE_COLUMNS, ([lp('cls', s) for s in seeds], [lp('avg', s) for s in seeds], [ridge_probe(*f['avg'][:1], ytr, f['avg'][1], yva)])))
+
+def probe_gain(runs:dict) -> dict:
+    """Per probe column: the mean accuracy of each encoder, the gain (pretrained - random, means) and the spread (the larger range
+    over seeds: random encoders of different init seeds, or one pretrained encoder under different probe seeds)."""
+    rng = lambda v: max(v) - min(v)
+    mean = lambda v: sum(v) / len(v)
+    r, p = runs['random init'], runs['USP pretrained']
+    return {c: {'random': mean(r[c]), 'pretrained': mean(p[c]), 'gain': mean(p[c]) - mean(r[c]), 'spread': max(rng(r[c]), rng(p[c]))}
+            for c in PROBE_COLUMNS}
+
+
+# %% ../nbs/17_demo.ipynb #a6b1c0de
 def _stage_probe(cfg:DemoConfig, d:Path, mlm_ckpt) -> dict:
+    "Linear and ridge probes of the pretrained encoder against `probe_seeds` random encoders, with the spread between seeds."
     tr, va = builtin_latent_cache(cfg.image_size), builtin_latent_cache(cfg.image_size, split='val')
-    (ztr, ytr), (zva, yva) = cache_arrays(tr, cfg.probe_n), cache_arrays(va)
-    out = {}
+    arrays = cache_arrays(tr, cfg.probe_n), cache_arrays(va)
     lin = dict(epochs=cfg.probe_epochs, warmup_epochs=max(1, cfg.probe_epochs // 9), base_lr=cfg.probe_base_lr)
-    for name in ('random init', 'USP pretrained'):
-        seed_everything(0)
-        m = create_mlm(cfg.mlm_preset, image_size=cfg.image_size, latent_channels=tr.latent_shape[0])
-        if name == 'USP pretrained': m.load_state_dict(load_mlm_checkpoint(mlm_ckpt), strict=False)
-        f_tr, f_va = mlm_features(m, ztr, 'cls'), mlm_features(m, zva, 'cls')
-        a_tr, a_va = mlm_features(m, ztr, 'avg'), mlm_features(m, zva, 'avg')
-        out[name] = {'linear (cls, LARS)': linear_probe(f_tr, ytr, f_va, yva, **lin)['accuracy'],
-                     'linear (avg tokens, LARS)': linear_probe(a_tr, ytr, a_va, yva, **lin)['accuracy'],
-                     'ridge (avg tokens)': ridge_probe(a_tr, ytr, a_va, yva)}
+    seeds = list(range(cfg.probe_seeds))
+    rand = []
+    for s in seeds:                      # random encoder s, probed with probe seed s
+        seed_everything(s)
+        rand.append(_probe_encoder(demo_mlm(cfg, tr.latent_shape), arrays, lin, [s]))
+    seed_everything(0)
+    m = demo_mlm(cfg, tr.latent_shape)
+    m.load_state_dict(load_mlm_checkpoint(mlm_ckpt), strict=False)
+    runs = {'random init': {c: [v for r in rand for v in r[c]] for c in PROBE_COLUMNS}, 'USP pretrained': _probe_encoder(m, arrays, lin, seeds)}
+    (ztr, ytr), (zva, yva) = arrays
     raw = {'linear (cls, LARS)': None, 'linear (avg tokens, LARS)': linear_probe(ztr.flatten(1), ytr, zva.flatten(1), yva, **lin)['accuracy'],
            'ridge (avg tokens)': ridge_probe(ztr.flatten(1), ytr, zva.flatten(1), yva)}
-    return {'accuracy': out, 'raw_latents': raw, 'n_train': len(ztr), 'n_val': len(zva), 'epochs': cfg.probe_epochs,
-            'base_lr': cfg.probe_base_lr}
+    g = probe_gain(runs)
+    return {'accuracy': {k: {c: g[c][key] for c in PROBE_COLUMNS} for k, key in (('random init', 'random'), ('USP pretrained', 'pretrained'))},
+            'runs': runs, 'gain': {c: g[c]['gain'] for c in PROBE_COLUMNS}, 'spread': {c: g[c]['spread'] for c in PROBE_COLUMNS},
+            'raw_latents': raw, 'n_train': len(ztr), 'n_val': len(zva), 'epochs': cfg.probe_epochs, 'base_lr': cfg.probe_base_lr, 'seeds': seeds}
 
 
 # %% ../nbs/17_demo.ipynb #681a46ac
@@ -327,12 +378,17 @@ def _report_figures(cfg:DemoConfig, stages:dict, curves:dict, val_curves:dict) -
 
 
 # %% ../nbs/17_demo.ipynb #051e0bf8
+def _sampler_words(cfg) -> str:
+    "How the evaluated samples were drawn, e.g. 'ode (heun) 10 steps' or 'ode (dopri5, adaptive steps)'."
+    m = sample_method(cfg) or SAMPLER_METHODS.get(cfg.sampler, (None,))[0]
+    return f'{cfg.sampler} ({m}, adaptive steps)' if m == 'dopri5' else f'{cfg.sampler}' + (f' ({m})' if m else '') + f' {cfg.sample_steps} steps'
+
 def _report_intro(cfg:DemoConfig, stages:dict) -> list[str]:
     L = [f'# USP demo report ({cfg.preset} preset)', '',
          f'Built-in shapes, {cfg.image_size} px -> small VAE -> {stages["latents"]["result"]["latent_shape"]} latents. '
          f'MLM `{cfg.mlm_preset}` pretrained {cfg.pretrain_steps} steps; generator `{cfg.model}` trained {cfg.train_steps} steps '
-         f'(batch {cfg.batch_size}, lr {cfg.lr}, EMA {cfg.ema_decay}) from scratch and from USP with the same seed, data order '
-         f'and steps, seeds {list(cfg.seeds)}. Samples: {cfg.n_eval} per checkpoint, {cfg.sampler} {cfg.sample_steps} steps, '
+         f'(batch {cfg.batch_size}, lr {cfg.lr} after {cfg.warmup} warmup steps, EMA {cfg.ema_decay}) from scratch and from USP with the same seed, data order '
+         f'and steps, seeds {list(cfg.seeds)}. Samples: {cfg.n_eval} per checkpoint, {_sampler_words(cfg)}, '
          f'CFG {cfg.cfg_scale} on all channels, balanced labels, EMA weights. FD in the feature space of the shapes '
          f'classifier (`evaluate`, `FD_shapes`); class accuracy = how often that classifier recognises the asked-for class.', '',
          ]
@@ -409,22 +465,36 @@ def _report_pictures(cfg:DemoConfig, stages:dict) -> list[str]:
           f'(PSNR {v["psnr_db"]} dB).', '', f'![reconstructions]({v["figure"]})', '',
           '## Pretraining and probe', '',
           f'MLM loss {_fmt(stages["pretrain"]["result"]["first_loss"])} -> {_fmt(stages["pretrain"]["result"]["loss"])} '
-          f'over {cfg.pretrain_steps} steps (peak lr {cfg.pretrain_lr}).', '',
+          f'over {cfg.pretrain_steps} steps (peak lr {cfg.pretrain_lr}, cosine to {cfg.pretrain_min_lr}).', '',
           'Probes of the frozen MLM encoder on the validation split (`probe`): MAE linear probe (BatchNorm without affine + '
           f'Linear, LARS at lr {cfg.probe_base_lr}, {cfg.probe_epochs} epochs) on the cls token and on mean-pooled patch tokens, '
-          'and a closed-form ridge probe on mean-pooled tokens. The last row probes the raw latent values (no encoder).', '']
+          f'and a closed-form ridge probe on mean-pooled tokens. The random encoders are the same preset at init seeds '
+          f'0..{cfg.probe_seeds - 1}; the pretrained one is probed with probe seeds 0..{cfg.probe_seeds - 1}. The spread is '
+          'the larger range over those seeds. The last row probes the raw latent values (no encoder).', '']
     return L
 
 
 # %% ../nbs/17_demo.ipynb #fdf32fe3
+def probe_verdict(gain:dict, spread:dict) -> str:
+    "What the probes' gains (pretrained - random) say against the spread between seeds: an effect only where a gain beats it."
+    won = [c for c in gain if gain[c] > spread[c]]
+    if len(won) == len(gain): return "Every probe's gain is **larger than** the spread between seeds: pretraining has learned features a linear classifier reads."
+    if not won: return 'No gain is larger than the spread between seeds: **no effect is claimed**.'
+    return f"Only {', '.join(won)} gain more than the spread between seeds: **no effect is claimed** for the others."
+
 def _report_probe(stages:dict) -> list[str]:
-    L = []
     pr = stages['probe']['result']
-    cols = list(next(iter(pr['accuracy'].values())))
-    L += ['| encoder | ' + ' | '.join(cols) + ' |', '|---' * (len(cols) + 1) + '|']
-    rows = {**pr['accuracy'], **({'raw latents (flattened)': pr['raw_latents']} if 'raw_latents' in pr else {})}
-    L += [f'| {k} | ' + ' | '.join('n/a' if a.get(c) is None else f'{a[c]:.3f}' for c in cols) + ' |' for k, a in rows.items()]
-    return L
+    cols, n = list(pr['gain']), len(pr['seeds'])
+    rows = {f'random init (mean of {n} init seeds)': pr['accuracy']['random init'],
+            f'USP pretrained (mean of {n} probe seeds)': pr['accuracy']['USP pretrained'],
+            '**gain** (pretrained - random)': pr['gain'], 'spread between seeds (largest range)': pr['spread'],
+            'raw latents (flattened)': pr['raw_latents']}
+    L = ['| encoder | ' + ' | '.join(cols) + ' |', '|---' * (len(cols) + 1) + '|']
+    L += [f'| {k} | ' + ' | '.join('n/a' if a.get(c) is None else f'{a[c]:+.3f}' if 'gain' in k else f'{a[c]:.3f}' for c in cols) + ' |'
+          for k, a in rows.items()]
+    per = '; '.join(f"{c}: random {', '.join(f'{v:.3f}' for v in pr['runs']['random init'][c])}, pretrained "
+                    f"{', '.join(f'{v:.3f}' for v in pr['runs']['USP pretrained'][c])}" for c in cols)
+    return L + ['', f'Per seed ({per}). ' + probe_verdict(pr['gain'], pr['spread'])]
 
 
 # %% ../nbs/17_demo.ipynb #ebf31532
@@ -462,9 +532,9 @@ def _generator_stages(cfg:DemoConfig, s:int, init:str, log=print) -> dict:
     "Train and evaluate one generator run (`init` 'scratch' or 'usp', seed `s`), or reuse the finished stages."
     root, c = cfg.root, cfg.to_dict()
     pick = lambda *ks: {k: c[k] for k in ks}
-    pcfg = pick('image_size', 'mlm_preset', 'pretrain_steps', 'pretrain_batch', 'pretrain_lr', 'pretrain_warmup')
-    tcfg = pick('image_size', 'model', 'train_steps', 'batch_size', 'lr', 'ema_decay', 'eval_every', 'val_n')
-    ecfg = pick('n_eval', 'sampler', 'sample_steps', 'cfg_scale')
+    pcfg = pick(*PRETRAIN_KEYS)
+    tcfg = pick('image_size', 'model', 'train_steps', 'batch_size', 'lr', 'warmup', 'ema_decay', 'eval_every', 'val_n', 'precision')
+    ecfg = pick('n_eval', 'sampler', 'sample_method', 'sample_steps', 'cfg_scale')
     name, init_from = f'{init}-s{s}', (str(root/'pretrain') if init == 'usp' else None)
     tc = {**tcfg, 'seed': s, 'init': init} | ({'pretrain': pcfg, 'init_num_blocks': cfg.init_num_blocks} if init == 'usp' else {})
     out = {f'train-{name}': run_stage(root, f'train-{name}', tc, lambda d: _stage_train(cfg, d, s, init_from), log)}
@@ -492,7 +562,7 @@ def run_demo(cfg:DemoConfig, log=print) -> dict:
     st = {}
     st['vae'] = run_stage(root, 'vae', pick('image_size'), lambda d: _stage_vae(cfg, d), log)
     st['latents'] = run_stage(root, 'latents', pick('image_size'), lambda d: _stage_latents(cfg, d), log)
-    pcfg = pick('image_size', 'mlm_preset', 'pretrain_steps', 'pretrain_batch', 'pretrain_lr', 'pretrain_warmup')
+    pcfg = pick(*PRETRAIN_KEYS)
     st['pretrain'] = run_stage(root, 'pretrain', pcfg, lambda d: _stage_pretrain(cfg, d), log)
     mlm_ckpt = st['pretrain']['result']['checkpoint']
     jobs = [(s, init) for s in cfg.seeds for init in ('scratch', 'usp')]
@@ -514,7 +584,7 @@ def run_demo(cfg:DemoConfig, log=print) -> dict:
             for k in (f'train-{init}-s{s}', f'eval-{init}-s{s}'): st[k] = {**st[k], 'reused': False, 'worker': True}
         curves[f'{init}-s{s}'] = st[f'eval-{init}-s{s}']['result']['curve']
         val_curves[f'{init}-s{s}'] = st[f'train-{init}-s{s}']['result'].get('val_curve') or []
-    st['probe'] = run_stage(root, 'probe', {**pcfg, **pick('probe_n', 'probe_epochs', 'probe_base_lr')}, lambda d: _stage_probe(cfg, d, mlm_ckpt), log)
+    st['probe'] = run_stage(root, 'probe', {**pcfg, **pick('probe_n', 'probe_epochs', 'probe_base_lr', 'probe_seeds')}, lambda d: _stage_probe(cfg, d, mlm_ckpt), log)
     st['mlm-pictures'] = run_stage(root, 'mlm-pictures', pcfg, lambda d: _stage_mlm_pictures(cfg, d, mlm_ckpt), log)
     sp = _speedups(curves, cfg.seeds, val_curves)
     total = time.time() - t0
@@ -563,7 +633,7 @@ def assets_cli(argv=None):
 # %% ../nbs/17_demo.ipynb #fde8abbc
 @call_parse
 def demo_cli(
-    preset:str='default',    # 'fast' | 'default' | 'large' | 'long'
+    preset:str='default',    # 'fast' | 'default' | 'large' | 'long' | 'gpu'
     fast:bool=False,         # shorthand for --preset fast (CI: a few minutes)
     out_dir:str=None,        # default: runs/demo (default preset), runs/demo-<preset> otherwise
     seeds:str=None,          # comma-separated generator seeds (default: the preset's)

@@ -14,7 +14,7 @@ from fastcore.script import call_parse
 import matplotlib.pyplot as plt
 from PIL import Image
 import concurrent.futures as cf, multiprocessing as mp
-from .core import Config, check, choice, ConfigError, atomic_write_text, get_device, seed_everything, progress, available_cores, RunDir, ASSETS_DIR, ASSET_RECORD, packaged_asset, sha256_file, DataError, PRECISIONS
+from .core import Config, check, choice, ConfigError, atomic_write_text, get_device, seed_everything, progress, available_cores, RunDir, ASSETS_DIR, ASSET_RECORD, packaged_asset, sha256_file, DataError, CheckpointError, PRECISIONS
 from .data import builtin_split, image_grid
 from .vae import builtin_vae, psnr, to_uint8, train_small_vae, FrozenVAE, load_autoencoder
 from .latents import builtin_latent_cache
@@ -32,7 +32,7 @@ from .widgets import masking_views
 __all__ = ['DEMO_PRESETS', 'PRETRAIN_KEYS', 'PROBE_COLUMNS', 'ASSET_BUILDS', 'DemoConfig', 'demo_config', 'run_stage',
            'side_by_side', 'pretrain_builtin', 'train_measured', 'sample_method', 'evaluate_curve', 'seed_spread',
            'demo_mlm', 'probe_gain', 'noise_verdict', 'write_report', 'probe_verdict', 'run_demo', 'build_assets',
-           'assets_cli', 'demo_cli']
+           'assets_cli', 'demo_command', 'demo_cli']
 
 # %% ../nbs/17_demo.ipynb #9e13c956
 DEMO_PRESETS = {
@@ -631,6 +631,19 @@ def assets_cli(argv=None):
 
 
 # %% ../nbs/17_demo.ipynb #fde8abbc
+def demo_command(preset:str='default', fast:bool=False, out_dir:str|None=None, seeds:str|None=None, device:str='auto', **overrides) -> dict:
+    "What `usp_demo` does, raising `ConfigError` for a bad choice before any stage runs: the config, checked, then the run."
+    seeds_t = tuple(int(s) for s in seeds.split(',')) if seeds else None
+    cfg = demo_config('fast' if fast else preset, out_dir=out_dir, seeds=seeds_t, device=device, **overrides)
+    check(cfg.preset != 'gpu' or device != 'auto' or torch.cuda.is_available(), 'the gpu preset (base width, 256 tokens) needs a GPU '
+          'and none is visible; run it on a GPU node, or pass --device cpu to run it on this CPU anyway (hours)', ConfigError)
+    res = run_demo(cfg)
+    for r in res['speedups']:
+        print(f"seed {r['seed']}: scratch final FD {r['scratch_final_FD']:.3g}, USP final FD {r['usp_final_FD']:.3g}, "
+              f"speed-up {'n/a' if r['speedup'] is None else format(r['speedup'], '.2f') + 'x'}")
+    print(f"report: {res['report']}")
+    return res
+
 @call_parse
 def demo_cli(
     preset:str='default',    # 'fast' | 'default' | 'large' | 'long' | 'gpu'
@@ -644,12 +657,8 @@ def demo_cli(
     threads:int=None,        # torch CPU threads per process (default: cores / workers)
     workers:int=None,        # processes for the generator runs (default: up to 2 on a CPU, 1 on a GPU)
 ):
-    "Run the built-in end-to-end USP demo and write its report."
-    seeds_t = tuple(int(s) for s in seeds.split(',')) if seeds else None
-    cfg = demo_config('fast' if fast else preset, out_dir=out_dir, seeds=seeds_t, pretrain_steps=pretrain_steps,
-                      train_steps=train_steps, eval_every=eval_every, device=device, threads=threads, workers=workers)
-    res = run_demo(cfg)
-    for r in res['speedups']:
-        print(f"seed {r['seed']}: scratch final FD {r['scratch_final_FD']:.3g}, USP final FD {r['usp_final_FD']:.3g}, "
-              f"speed-up {'n/a' if r['speedup'] is None else format(r['speedup'], '.2f') + 'x'}")
-    print(f"report: {res['report']}")
+    "Run the built-in end-to-end USP demo and write its report; a bad choice is one line on stderr and exit status 2."
+    try: demo_command(preset, fast, out_dir, seeds, device, pretrain_steps=pretrain_steps, train_steps=train_steps,
+                      eval_every=eval_every, threads=threads, workers=workers)
+    except (ConfigError, DataError, CheckpointError) as e:
+        print(f'usp_demo: error: {" ".join(str(e).split())}', file=sys.stderr, flush=True); sys.exit(2)

@@ -14,11 +14,12 @@ from fastcore.script import call_parse
 import matplotlib.pyplot as plt
 from PIL import Image
 import concurrent.futures as cf, multiprocessing as mp
-from .core import Config, check, choice, ConfigError, atomic_write_text, get_device, seed_everything, progress, available_cores, RunDir, ASSETS_DIR, ASSET_RECORD, packaged_asset, sha256_file, DataError, CheckpointError, PRECISIONS
+from .core import Config, check, choice, ConfigError, atomic_write_text, get_device, seed_everything, progress, available_cores, RunDir, ASSETS_DIR, ASSET_RECORD, packaged_asset, sha256_file, DataError, CheckpointError, PRECISIONS, refuse_large_on_cpu
 from .data import builtin_split, image_grid
 from .vae import builtin_vae, psnr, to_uint8, train_small_vae, FrozenVAE, load_autoencoder
 from .latents import builtin_latent_cache
 from .mlm import create_mlm
+from .dit import dit_param_count
 from .objective import resolve_objective, SAMPLERS, SAMPLER_METHODS, check_method
 from .transfer import load_mlm_checkpoint
 from .pretrain import PretrainConfig, pretrain
@@ -293,7 +294,7 @@ def _probe_encoder(m, arrays, lin:dict, seeds) -> dict:
     (ztr, ytr), (zva, yva) = arrays
     f = {p: (mlm_features(m, ztr, p), mlm_features(m, zva, p)) for p in ('cls', 'avg')}
     lp = lambda p, s: linear_probe(f[p][0], ytr, f[p][1], yva, seed=s, **lin)['accuracy']
-    return dict(zip(PROBE_COLUMNS, ([lp('cls', s) for s in seeds], [lp('avg', s) for s in seeds], [ridge_probe(*f['avg'][:1], ytr, f['avg'][1], yva)])))
+    return dict(zip(PROBE_COLUMNS, ([lp('cls', s) for s in seeds], [lp('avg', s) for s in seeds], [ridge_probe(f['avg'][0], ytr, f['avg'][1], yva)])))
 
 def probe_gain(runs:dict) -> dict:
     """Per probe column: the mean accuracy of each encoder, the gain (pretrained - random, means) and the spread (the larger range
@@ -635,8 +636,8 @@ def demo_command(preset:str='default', fast:bool=False, out_dir:str|None=None, s
     "What `usp_demo` does, raising `ConfigError` for a bad choice before any stage runs: the config, checked, then the run."
     seeds_t = tuple(int(s) for s in seeds.split(',')) if seeds else None
     cfg = demo_config('fast' if fast else preset, out_dir=out_dir, seeds=seeds_t, device=device, **overrides)
-    check(cfg.preset != 'gpu' or device != 'auto' or torch.cuda.is_available(), 'the gpu preset (base width, 256 tokens) needs a GPU '
-          'and none is visible; run it on a GPU node, or pass --device cpu to run it on this CPU anyway (hours)', ConfigError)
+    refuse_large_on_cpu({'device': device}, dit_param_count(cfg.model), f'the {cfg.preset} preset\'s {cfg.model}',
+                        'use the default preset for a CPU run')   # the gpu preset's SiT-B/2 on a machine without a GPU
     res = run_demo(cfg)
     for r in res['speedups']:
         print(f"seed {r['seed']}: scratch final FD {r['scratch_final_FD']:.3g}, USP final FD {r['usp_final_FD']:.3g}, "

@@ -24,7 +24,8 @@ setuptools.setup(
     author=cfg['author'], author_email=cfg['author_email'],
     url=cfg['git_url'],
     classifiers=['Programming Language :: Python :: 3.11', 'Natural Language :: English'],
-    packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
+    # namespace discovery, so the data folder usp_nb/assets (no __init__.py) is a package and its files ship
+    packages=setuptools.find_namespace_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*'], exclude=['*.__pycache__']),
     include_package_data=True,
     install_requires=_split('requirements'),
     extras_require={'dev': _split('dev_requirements'), 'lab': _split('lab_requirements')},

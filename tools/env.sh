@@ -6,8 +6,18 @@ set -euo pipefail
 _root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _py="${USP_PYTHON:-$(command -v python3.11 || command -v python3)}"
 _stamp="$_root/.venv/.usp_nb_stamp"
+# usp_need_disk DIR GB WHAT: stop with one line when DIR's file system has under GB GiB free (a full disk
+# otherwise shows up minutes later as a pip "No space left on device" or a dropped download, then retries)
+usp_need_disk() {
+  local free; free="$(df -Pk "$1" | awk 'NR==2 {printf "%.1f", $4 / 1048576}')"
+  if awk -v f="$free" -v n="$2" 'BEGIN {exit !(f < n)}'; then
+    echo "[usp_nb] only $free GiB free on the file system of $1; $3 needs about $2 GiB: free some space (old clones, .venv folders, temp folders) and run this again" >&2
+    return 1
+  fi
+}
 _want="$(cat "$_root/settings.ini" "$_root/setup.py" "$_root/tools/constraints.txt" | sha256sum | cut -c1-16)"
 if [[ ! -x "$_root/.venv/bin/python" || "$(cat "$_stamp" 2>/dev/null)" != "$_want" ]]; then
+  usp_need_disk "$_root" 7 "setting up .venv (torch's CUDA build is about 6 GiB installed)" || { return 1 2>/dev/null || exit 1; }
   echo "[usp_nb] setting up $_root/.venv with $($_py --version) (first run: a few minutes, torch is large)"
   "$_py" -m venv "$_root/.venv"
   # torch's CUDA wheels are several hundred MB each and a dropped connection has been seen to fail a

@@ -12,6 +12,9 @@ if [[ " ${USP_TEST_FLAGS-slow slurm browser} " == *" browser "* && ! -x /usr/bin
     apt-get -o Acquire::Retries=5 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=5 install -y -qq chromium > /dev/null
   else echo "[usp_nb] the browser test needs Debian's chromium: sudo apt-get install chromium"; fi
 fi
+# the notebooks' test cells write run folders and caches in temp folders of their own (tools/test_notebooks.py
+# removes each when its notebook ends); at most two run at once
+usp_need_disk "${TMPDIR:-/tmp}" 3 "the tests' temp folders" || exit 1
 # one BLAS/OpenMP thread per worker: oversubscribed OpenMP threads spin and slow everything down
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 python -m pytest tools/test_docs.py tools/test_notebooks.py -n "${USP_TEST_WORKERS:-2}" -q --durations=0 "$@"

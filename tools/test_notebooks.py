@@ -2,8 +2,13 @@
 fresh Python process (global state such as torch.set_grad_enabled or thread counts must not leak between them).
 
 Flags from settings.ini's tst_flags mark cells that need more than a CPU and a few seconds;
-USP_TEST_FLAGS chooses which run (default: slow slurm browser; gpu only where CUDA exists; long only when asked)."""
-import os, subprocess, sys, time
+USP_TEST_FLAGS chooses which run (default: slow slurm browser; gpu only where CUDA exists; long only when asked).
+
+Each notebook runs with TMPDIR set to a folder of its own, which is measured and removed when it ends: the
+notebooks' test cells write run folders, caches and checkpoints with tempfile, and left in the system's temp
+folder they added up to 27 GB over a few runs and filled the disk of a later CI run. USP_KEEP_TEST_TMP=1 keeps
+a failed notebook's folder for a post-mortem."""
+import os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import pytest
 
@@ -29,10 +34,27 @@ def _flags():
     force = [f for f in want.split() if f in all_flags]
     return [f for f in all_flags if f not in force], force
 
+def tree_bytes(root):
+    "Bytes in the files under `root` (links not followed; files that vanish while it walks are skipped)."
+    total = 0
+    for d, _, files in os.walk(root):
+        for f in files:
+            try: total += os.lstat(os.path.join(d, f)).st_size
+            except OSError: pass
+    return total
+
 @pytest.mark.parametrize('nb', NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook(nb):
     skip, force = _flags()
-    t0 = time.time()
-    r = subprocess.run([sys.executable, '-c', _RUN, str(nb), ' '.join(skip), ' '.join(force)], capture_output=True, text=True)
+    tmp = tempfile.mkdtemp(prefix=f'usp-test-{nb.stem}-')
+    t0, r = time.time(), None
+    try:
+        r = subprocess.run([sys.executable, '-c', _RUN, str(nb), ' '.join(skip), ' '.join(force)],
+                           capture_output=True, text=True, env={**os.environ, 'TMPDIR': tmp})
+    finally:
+        left = tree_bytes(tmp)
+        keep = os.environ.get('USP_KEEP_TEST_TMP') == '1' and (r is None or r.returncode != 0)
+        if not keep: shutil.rmtree(tmp, ignore_errors=True)
     sys.stdout.write(r.stdout[-5000:]); sys.stderr.write(r.stderr[-20000:])
+    print(f'{nb.name}: {left / 1e6:.0f} MB left in its temp folder ({"kept: " + tmp if keep else "removed"})')
     assert r.returncode == 0, f'{nb.name} failed after {time.time() - t0:.0f}s; see the traceback above'

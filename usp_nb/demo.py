@@ -145,12 +145,16 @@ def _save_fig(fig, path):
     fig.savefig(path, dpi=70, bbox_inches='tight'); plt.close(fig)
     return path
 
-def side_by_side(images:dict, path, title:str|None=None):
-    "One PNG with the images of `{caption: uint8 HWC array or PNG path}` side by side."
-    fig, axs = plt.subplots(1, len(images), figsize=(3.2 * len(images), 3.4), dpi=70, squeeze=False)
-    for ax, (cap, im) in zip(axs[0], images.items()):
-        ax.imshow(np.asarray(Image.open(im)) if isinstance(im, (str, Path)) else im); ax.set_title(cap, fontsize=9); ax.axis('off')
-    if title: fig.suptitle(title, fontsize=10)
+def side_by_side(images:dict, path, title:str|None=None, zoom:int=2):
+    "One PNG with the images of `{caption: uint8 HWC array or PNG path}` side by side, each image pixel `zoom` pixels wide."
+    ims = {cap: np.asarray(Image.open(im)) if isinstance(im, (str, Path)) else im for cap, im in images.items()}
+    w, h = max(im.shape[1] for im in ims.values()), max(im.shape[0] for im in ims.values())
+    fig_w, fig_h = zoom * w * len(ims) / 70 * 1.05, zoom * h / 70 + (0.9 if title else 0.5)   # inches at 70 dpi
+    fig, axs = plt.subplots(1, len(ims), figsize=(fig_w, fig_h), dpi=70, squeeze=False)
+    fig.subplots_adjust(left=0.005, right=0.995, bottom=0.005, top=1 - (0.85 if title else 0.45) / fig_h, wspace=0.05)
+    for ax, (cap, im) in zip(axs[0], ims.items()):
+        ax.imshow(im, interpolation='nearest'); ax.set_title(cap, fontsize=11); ax.axis('off')
+    if title: fig.suptitle(title, fontsize=12)
     return _save_fig(fig, path)
 
 # %% ../nbs/17_demo.ipynb #f3a135df

@@ -22,7 +22,7 @@ usp_need_disk() {
 _want="$(cat "$_root/settings.ini" "$_root/setup.py" "$_root/tools/constraints.txt" | sha256sum | cut -c1-16)"
 _extras="${USP_VENV_EXTRAS:-dev}"
 [[ "$_extras" == dev || "$_extras" == run ]] || { echo "[usp_nb] USP_VENV_EXTRAS is '$_extras'; use dev or run" >&2; return 1 2>/dev/null || exit 1; }
-read -r _have _have_extras < "$_stamp" 2>/dev/null || _have=""
+_have="" _have_extras=""; [[ -f "$_stamp" ]] && read -r _have _have_extras < "$_stamp"
 if [[ ! -x "$_root/.venv/bin/python" || "$_have" != "$_want" || ( "$_extras" == dev && "${_have_extras:-dev}" != dev ) ]]; then
   _t0=$SECONDS
   usp_need_disk "$_root" 7 "setting up .venv (torch's CUDA build is about 6 GiB installed)" || { return 1 2>/dev/null || exit 1; }

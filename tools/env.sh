@@ -25,8 +25,12 @@ _extras="${USP_VENV_EXTRAS:-dev}"
 _have="" _have_extras=""; [[ -f "$_stamp" ]] && read -r _have _have_extras < "$_stamp"
 if [[ ! -x "$_root/.venv/bin/python" || "$_have" != "$_want" || ( "$_extras" == dev && "${_have_extras:-dev}" != dev ) ]]; then
   _t0=$SECONDS
-  usp_need_disk "$_root" 7 "setting up .venv (torch's CUDA build is about 6 GiB installed)" || { return 1 2>/dev/null || exit 1; }
-  echo "[usp_nb] setting up $_root/.venv with $($_py --version) (first run: a few minutes, torch is large)"
+  if [[ -x "$_root/.venv/bin/python" ]]; then
+    usp_need_disk "$_root" 2 "updating .venv" || { return 1 2>/dev/null || exit 1; }
+    echo "[usp_nb] updating $_root/.venv ($_extras): the dependencies, a pin or the extras changed"
+  else
+    usp_need_disk "$_root" 7 "setting up .venv (torch's CUDA build is about 6 GiB installed)" || { return 1 2>/dev/null || exit 1; }
+    echo "[usp_nb] setting up $_root/.venv ($_extras) with $($_py --version) (first run: about 2 minutes on 2 cores, torch is large)"; fi
   "$_py" -m venv "$_root/.venv"
   # torch's CUDA wheels are several hundred MB each and a dropped connection has been seen to fail a
   # whole install (CI, nvidia-cublas at 402.7 of 404.9 MB): retry the install; what finished is cached. (pip itself

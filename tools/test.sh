@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: set up .venv if needed, then run every notebook as a test (pytest, 2 workers), and build the docs
-# and check every page in a browser (tools/test_docs.py, flag `browser`; it goes first, beside the notebooks).
+# and check every page in a browser (tools/test_docs.py, flag `browser`; it goes first, beside the notebooks), and the
+# shell tools as a shell calls them (tools/test_tools.py: env.sh's checks, the runner's temp folders).
 # Extra arguments go to pytest, e.g. `bash tools/test.sh -k 05_mlm`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,4 +18,4 @@ fi
 usp_need_disk "${TMPDIR:-/tmp}" 3 "the tests' temp folders" || exit 1
 # one BLAS/OpenMP thread per worker: oversubscribed OpenMP threads spin and slow everything down
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-python -m pytest tools/test_docs.py tools/test_notebooks.py -n "${USP_TEST_WORKERS:-2}" -q --durations=0 "$@"
+python -m pytest tools/test_docs.py tools/test_tools.py tools/test_notebooks.py -n "${USP_TEST_WORKERS:-2}" -q --durations=0 "$@"
